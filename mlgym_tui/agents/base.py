@@ -1,0 +1,42 @@
+"""The agent protocol the session drives, and what one agent step returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mlgym_tui.core.task import TaskConfig
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and cost of the model calls behind one step (zero for non-LLM agents)."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    calls: int = 0
+
+
+@dataclass(frozen=True)
+class AgentStep:
+    """One decision: the reasoning shown to people and the action sent to the environment."""
+
+    action: str
+    thought: str = ""
+    usage: Usage = field(default_factory=Usage)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Agent(Protocol):
+    name: str
+    model: str | None
+
+    def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
+        """A new episode began with this first observation (the task text)."""
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        """The next step; may raise :class:`~mlgym_tui.core.exits.EpisodeEnd` to stop."""
+
+    def close(self) -> None:
+        """Release what the agent holds (servers, clients)."""

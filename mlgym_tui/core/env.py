@@ -1,0 +1,290 @@
+"""``ResearchEnv``: one task as a Gymnasium environment with text actions and observations.
+
+Each ``reset`` builds a fresh sandbox (workspace with the starter code and public data, a persistent
+shell in the task's Python environment); each ``step`` runs one action — a tool of the agent-computer
+interface or a shell command — and publishes what happened on the event bus. Reward is zero except on
+``validate`` / ``submit``, where it is the primary metric's gain over the baseline (positive is better
+for both max and min metrics; see :func:`mlgym_tui.core.task.improvement`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import string
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from mlgym_tui.core.data import PreparedData, prepare_data
+from mlgym_tui.core.evaluation import describe, run_evaluation
+from mlgym_tui.core.events import EventBus, EventKind
+from mlgym_tui.core.runtime import Runtime, RuntimeSettings, make_runtime
+from mlgym_tui.core.task import TaskConfig, improvement, load_task
+from mlgym_tui.core.tools import Editor, ToolError, parse_action, run_tool
+from mlgym_tui.core.trajectory import Evaluation
+from mlgym_tui.core.venvs import ensure_venv
+
+MAX_TEXT = 1_000_000
+_SCRIPT_COMMAND = re.compile(r"^\s*(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(python3?|torchrun|accelerate|bash|sh|make)\b")
+
+
+class TextSpace(gym.spaces.Text):
+    """Any string up to ``max_length`` characters (Gymnasium's Text rejects characters outside a charset,
+    and real shell output contains everything).
+
+    ``sample`` returns a harmless ``echo`` command rather than random characters, which a shell would try to
+    execute: any string is a valid action, but not every string is safe to try at random.
+    """
+
+    def __init__(self, max_length: int = MAX_TEXT, seed: int | None = None) -> None:
+        super().__init__(max_length=max_length, min_length=0, charset=string.ascii_letters + string.digits, seed=seed)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and len(x) <= self.max_length
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        word = super().sample(mask=(8, None)) if mask is None else super().sample(mask=mask)
+        return f"echo {word or 'x'}"
+
+    def __repr__(self) -> str:
+        return f"TextSpace(max_length={self.max_length})"
+
+
+class ResearchEnv(gym.Env[str, str]):
+    """A research task. See the module docstring; ``info`` keys are documented in :meth:`step`."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        task_id: str | None = None,
+        *,
+        task: TaskConfig | None = None,
+        backend: str = "local",
+        runtime_settings: RuntimeSettings | None = None,
+        bus: EventBus | None = None,
+        render_mode: str | None = None,
+        full_data: bool = False,
+    ) -> None:
+        if task is None:
+            if task_id is None:
+                raise ValueError("give task_id or task")
+            task = load_task(task_id)
+        self.task = task
+        self.backend = backend
+        self.settings = runtime_settings or RuntimeSettings()
+        self.bus = bus or EventBus()
+        self.render_mode = render_mode
+        self.full_data = full_data
+        self.observation_space = TextSpace()
+        self.action_space = TextSpace()
+        self.runtime: Runtime | None = None
+        self.editor: Editor | None = None
+        self.steps = 0
+        self.best: Evaluation | None = None
+        self.submitted: Evaluation | None = None
+        self._last_observation = ""
+        self._prepared: PreparedData | None = None
+        self._python: Path | None = None
+        self.log = lambda message: None
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _ensure_dependencies(self) -> None:
+        if self._python is None:
+            venv = ensure_venv(self.task.requirements, log=self.log)
+            self._python = venv / "bin" / "python"
+            self._prepared = prepare_data(self.task, self._python, full=self.full_data, log=self.log)
+
+    def _build_runtime(self) -> Runtime:
+        assert self._python is not None
+        settings = RuntimeSettings(**{**self.settings.__dict__})
+        if self.backend == "local":
+            settings.path_prepend = [str(self._python.parent), *settings.path_prepend]
+            settings.python = str(self._python)
+        settings.env = {**settings.env, "MLGYM_TASK": self.task.id}
+        return make_runtime(self.backend, settings)
+
+    def _populate(self, runtime: Runtime) -> None:
+        ws = runtime.workspace
+        for item in self.task.starter_code:
+            runtime.copy_in(self.task.dir / item, f"{ws}/{item}")
+        assert self._prepared is not None
+        if self._prepared.public is not None:
+            runtime.copy_in(self._prepared.public, f"{ws}/{self.task.data.workspace_dir}")
+        if self.backend == "local":
+            for rel in self.task.read_only:
+                path = Path(ws) / rel
+                if path.exists():
+                    path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+    # -- Gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        self._close_runtime()
+        self._ensure_dependencies()
+        episode_seed = int(self.np_random.integers(0, 2**31 - 1))
+        self.settings.env = {**self.settings.env, "MLGYM_SEED": str(episode_seed)}
+        runtime = self._build_runtime()
+        try:
+            runtime.start()
+            self._populate(runtime)
+        except BaseException:
+            runtime.close()
+            raise
+        self.runtime = runtime
+        self.editor = Editor(runtime)
+        self.steps = 0
+        self.bus.step = 0
+        self.best = None
+        self.submitted = None
+        self._last_observation = self.task.render_description()
+        return self._last_observation, self._info()
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.runtime is None or self.editor is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if self.submitted is not None:
+            raise gym.error.ResetNeeded("the episode was submitted; call reset()")
+        self.steps += 1
+        self.bus.step = self.steps
+        self.bus.publish(EventKind.ACTION, action=action)
+        reward = 0.0
+        terminated = False
+        exit_code = 0
+        evaluation: Evaluation | None = None
+        tool = _tool_name(action)
+        try:
+            parsed = parse_action(action)
+            tool = parsed.tool
+            if tool in ("validate", "submit"):
+                final = tool == "submit"
+                evaluation = self.evaluate(final=final)
+                observation = describe(self.task, evaluation, final=final)
+                reward = self._reward(evaluation)
+                terminated = final
+            elif tool is not None:
+                out = run_tool(self.editor, parsed)
+                observation = out.text
+                for kind, data in out.events:
+                    self.bus.publish(EventKind(kind), **data)
+            else:
+                observation, exit_code = self._run_shell(parsed.command)
+        except ToolError as exc:
+            observation = str(exc)
+            exit_code = 1
+        if tool is not None:
+            self.bus.publish(EventKind.OBSERVATION, text=observation, exit_code=exit_code, duration=0.0,
+                             timed_out=False, cut_bytes=0, tool=tool)
+        self._last_observation = observation
+        return observation, reward, terminated, self._truncated(), self._info(exit_code, evaluation)
+
+    def _run_shell(self, command: str) -> tuple[str, int]:
+        assert self.runtime is not None
+        result = self.runtime.run(command, self._timeout_for(command),
+                                  on_output=lambda text: self.bus.publish(EventKind.OUTPUT, text=text))
+        observation = result.output
+        if not observation.strip():
+            observation = ("Your command ran successfully and did not produce any output." if result.exit_code == 0
+                           else f"(no output; exit code {result.exit_code})")
+        self.bus.publish(EventKind.OBSERVATION, text=observation, exit_code=result.exit_code,
+                         duration=round(result.duration, 4), timed_out=result.timed_out,
+                         cut_bytes=result.cut_bytes, tool=None)
+        return observation, result.exit_code
+
+    def evaluate(self, final: bool) -> Evaluation:
+        """Score the workspace now; publishes a validation or submission event."""
+        assert self.runtime is not None
+        private = self._prepared.private if self._prepared else None
+        evaluation = run_evaluation(self.task, self.runtime, self.steps, private)
+        if evaluation.valid and evaluation.score is not None and (
+            self.best is None or improvement(self.task.primary, evaluation.score, self.best.score) > 0
+        ):
+            self.best = evaluation
+        if final:
+            self.submitted = evaluation
+        kind = EventKind.SUBMISSION if final else EventKind.VALIDATION
+        self.bus.publish(kind, valid=evaluation.valid, metrics=dict(evaluation.metrics), score=evaluation.score,
+                         error=evaluation.error, tampered=evaluation.tampered, baseline=self.task.baseline_score,
+                         metric=self.task.primary.name, direction=self.task.primary.direction)
+        return evaluation
+
+    def render(self) -> str | None:
+        return self._last_observation if self.render_mode == "ansi" else None
+
+    def close(self) -> None:
+        self._close_runtime()
+        super().close()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _reward(self, evaluation: Evaluation) -> float:
+        if not evaluation.valid or evaluation.score is None:
+            return 0.0
+        return float(improvement(self.task.primary, evaluation.score, self.task.baseline_score))
+
+    def _timeout_for(self, command: str) -> float:
+        limits = self.task.limits
+        return limits.training_timeout if _SCRIPT_COMMAND.match(command) else limits.command_timeout
+
+    def _truncated(self) -> bool:
+        return self.steps >= self.task.limits.max_steps and self.submitted is None
+
+    def _info(self, exit_code: int = 0, evaluation: Evaluation | None = None) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "step": self.steps,
+            "exit_code": exit_code,
+            "cwd": self._relative(self.runtime.cwd()) if self.runtime else ".",
+            "open_file": self._relative(self.editor.state.path) if self.editor and self.editor.state.path else None,
+            "steps_left": max(self.task.limits.max_steps - self.steps, 0),
+        }
+        if evaluation is not None:
+            info["evaluation"] = {"valid": evaluation.valid, "metrics": dict(evaluation.metrics),
+                                  "score": evaluation.score, "error": evaluation.error}
+        return info
+
+    def _relative(self, path: str) -> str:
+        """Paths in ``info`` relative to the workspace, so two episodes' infos compare equal."""
+        assert self.runtime is not None
+        ws = self.runtime.workspace
+        if path == ws:
+            return "."
+        return os.path.relpath(path, ws) if path.startswith(ws + "/") else path
+
+    def _close_runtime(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+            self.runtime = None
+            self.editor = None
+
+    def copy_workspace_out(self, destination: Path, max_file_bytes: int = 20 * 1024 * 1024) -> None:
+        """Copy the submitted artefacts (and small files) out of the sandbox into ``destination``."""
+        if self.runtime is None:
+            return
+        tmp = destination.with_name(destination.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.runtime.copy_out(self.runtime.workspace, tmp)
+        data_dir = tmp / self.task.data.workspace_dir
+        if self.task.data.prepare and data_dir.is_dir():
+            shutil.rmtree(data_dir, ignore_errors=True)
+        keep = {os.path.normpath(p) for p in self.task.evaluation.submission}
+        for root, _dirs, files in os.walk(tmp):
+            for name in files:
+                path = Path(root) / name
+                rel = os.path.normpath(path.relative_to(tmp))
+                try:
+                    if rel not in keep and (path.is_symlink() or path.stat().st_size > max_file_bytes):
+                        path.unlink()
+                except OSError:
+                    continue
+        if destination.exists():
+            shutil.rmtree(destination)
+        tmp.rename(destination)
+
+
+def _tool_name(action: str) -> str | None:
+    words = action.strip().split(maxsplit=1)
+    return words[0] if words else None
+

@@ -1,0 +1,99 @@
+"""One episode from start to run folder: the glue the CLI, the workbench and the batch runner share."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlgym_tui.agents.base import Agent
+from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.events import EventBus, Subscriber
+from mlgym_tui.core.runtime import RuntimeSettings
+from mlgym_tui.core.session import Controller, Session, SessionLimits
+from mlgym_tui.core.task import TaskConfig
+from mlgym_tui.core.trajectory import EpisodeResult, TrajectoryRecorder, host_info, run_folder, write_result
+
+
+@dataclass
+class EpisodeSpec:
+    """Everything that defines one episode."""
+
+    task: TaskConfig
+    agent: Agent
+    out: Path
+    backend: str = "local"
+    seed: int = 0
+    settings: RuntimeSettings = field(default_factory=RuntimeSettings)
+    limits: SessionLimits = field(default_factory=SessionLimits)
+    config: dict[str, Any] = field(default_factory=dict)
+    """Agent/run configuration recorded in the trajectory header (never secrets)."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C so a terminated run still ends its trajectory and result cleanly."""
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_episode(
+    spec: EpisodeSpec,
+    subscribers: list[Subscriber] | None = None,
+    controller: Controller | None = None,
+    on_session: Callable[[Session], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[Path, EpisodeResult]:
+    """Run one episode into a new run folder; returns the folder and the result (also on disk)."""
+    folder = run_folder(spec.out, spec.task.id, spec.agent.name, spec.agent.model, spec.seed)
+    header = {
+        "task": spec.task.id, "agent": spec.agent.name, "model": spec.agent.model, "backend": spec.backend,
+        "seed": spec.seed, "config": spec.config, "host": host_info(), "folder": str(folder),
+        "metric": spec.task.primary.name, "direction": spec.task.primary.direction,
+        "baseline": spec.task.baseline.scores, "stand_in": spec.task.stand_in,
+    }
+    recorder = TrajectoryRecorder(folder / "trajectory.jsonl", header)
+    bus = EventBus(on_error=lambda sub, exc: None if sub is not recorder else _raise(exc))
+    bus.subscribe(recorder)
+    for sub in subscribers or []:
+        bus.subscribe(sub)
+    env = ResearchEnv(task=spec.task, backend=spec.backend, runtime_settings=spec.settings, bus=bus)
+    if log is not None:
+        env.log = log
+    session = Session(env, spec.agent, spec.limits, controller)
+    if on_session is not None:
+        on_session(session)
+    try:
+        with _sigterm_as_interrupt():
+            result = session.run(seed=spec.seed)
+            write_result(folder, result)
+            try:
+                env.copy_workspace_out(folder / "workspace")
+            except Exception as exc:  # noqa: BLE001 - a lost copy must not lose the result
+                (folder / "workspace.error").write_text(f"copying the workspace failed: {exc}\n")
+    finally:
+        env.close()
+        spec.agent.close()
+        recorder.close()
+    return folder, result
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def config_summary(**values: Any) -> dict[str, Any]:
+    """JSON-safe copy of run options for the header."""
+    return json.loads(json.dumps(values, default=str))

@@ -1,0 +1,108 @@
+"""The contract every sandbox backend meets, so tools, evaluation and sessions never care which runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+OutputCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command in the persistent shell produced.
+
+    ``output`` is stdout and stderr interleaved as the shell saw them, capped (head and tail kept, the cut
+    announced in the text). ``exit_code`` is the command's status; on a timeout it is 124 (as coreutils'
+    ``timeout``) and ``timed_out`` is set.
+    """
+
+    output: str
+    exit_code: int
+    duration: float
+    timed_out: bool = False
+    cut_bytes: int = 0
+    shell_restarted: bool = False
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """A one-off process run beside the agent's shell (evaluation, searches): separate streams."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+@dataclass
+class RuntimeSettings:
+    """How to build a sandbox. Backends ignore the fields that mean nothing to them."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment variables for the agent's shell."""
+    path_prepend: list[str] = field(default_factory=list)
+    """Host folders put first on PATH (the task's virtual environment); local backend only."""
+    python: str = "python3"
+    """Interpreter for the evaluation (the task's virtual environment on the local backend)."""
+    output_cap_bytes: int = 100_000
+    """Most bytes of one command's output kept; half from the start, half from the end."""
+    image: str = "mlgym-tui/task:latest"
+    """Docker image for the episode container."""
+    network: bool = False
+    """Allow the container to reach the network."""
+    memory: str | None = "8g"
+    """Container memory limit (Docker syntax, e.g. ``4g``); None for no limit."""
+    cpus: float | None = None
+    """CPUs the container may use; None for no limit."""
+    pids_limit: int | None = 1024
+    """Most processes in the container; stops fork bombs."""
+    gpus: list[str] | None = None
+    """GPU device ids for this episode's container (``["all"]`` for every GPU); None for none."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Extra container labels (batch id, run folder)."""
+
+
+@runtime_checkable
+class Runtime(Protocol):
+    """One sandbox for one episode: a persistent shell, a file API and a trusted evaluation channel."""
+
+    name: str
+    workspace: str
+    """The agent's starting folder, as a path inside the sandbox."""
+
+    def start(self) -> None:
+        """Create the sandbox and its shell. Idempotent."""
+
+    def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
+        """Run ``command`` in the persistent shell, streaming capped output to ``on_output``."""
+
+    def cwd(self) -> str:
+        """The shell's current folder after the last command."""
+
+    def read_file(self, path: str) -> bytes:
+        """Read a file inside the sandbox; raises FileNotFoundError / IsADirectoryError like ``open``."""
+
+    def write_file(self, path: str, data: bytes) -> None:
+        """Write (create or replace) a file inside the sandbox, creating parent folders."""
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` exists inside the sandbox."""
+
+    def copy_in(self, host_path: Path, path: str) -> None:
+        """Copy a host file or folder into the sandbox at ``path``."""
+
+    def copy_out(self, path: str, host_path: Path) -> None:
+        """Copy a sandbox file or folder out to ``host_path``."""
+
+    def exec(self, argv: Sequence[str], timeout: float) -> ExecResult:
+        """Run a process outside the agent's shell (its state is untouched), in the workspace."""
+
+    def evaluate(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
+        """Run the task's evaluation ``task_dir/script`` in the workspace (read-only where the backend can
+        enforce it), with the private (test) data visible only to it as ``$MLGYM_PRIVATE_DATA``."""
+
+    def close(self) -> None:
+        """Stop everything and remove the sandbox. Safe to call twice."""

@@ -1,0 +1,243 @@
+"""Task definitions: ``tasks/<id>/task.yaml`` parsed into a validated, documented config.
+
+A task is data. Everything a run needs to know about one — what the agent is told, which files it gets,
+how its work is scored and what the baseline scored — lives in its folder, so adding a task never means
+touching the package.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.paths import tasks_dir
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricSpec(_Strict):
+    """One number the evaluation script reports."""
+
+    name: str
+    """Key in the evaluation's JSON output."""
+    direction: Literal["max", "min"]
+    """Whether higher (max) or lower (min) is better."""
+    primary: bool = False
+    """The metric runs are ranked by; exactly one per task."""
+    description: str = ""
+
+
+class EvaluationSpec(_Strict):
+    """How a submission is scored."""
+
+    script: str
+    """Evaluation script, relative to the task folder; prints one JSON object of metrics on stdout."""
+    timeout: float = 600
+    """Seconds the evaluation may take before it counts as failed."""
+    submission: list[str] = Field(default_factory=list)
+    """Workspace paths the evaluation reads (the artefacts copied into the run folder)."""
+
+
+class DataSpec(_Strict):
+    """Where the task's data comes from."""
+
+    prepare: str | None = None
+    """Script (relative to the task folder) run as ``prepare --out DIR [--full]``; it writes ``DIR/public``
+    (copied into the workspace) and ``DIR/private`` (test labels, shown only to the evaluation)."""
+    workspace_dir: str = "data"
+    """Where the public data appears in the workspace."""
+    description: str = ""
+    """What the data is and where it comes from (shown to the agent)."""
+    stand_in: bool = False
+    """The offline data is a labelled stand-in, not the real data set: scores are not comparable with
+    published numbers."""
+
+
+class BaselineSpec(_Strict):
+    """The reference solution and what it scored."""
+
+    command: str | None = None
+    """Shell command (run in the workspace) that produces the baseline submission; None when the starter
+    code as given is the baseline."""
+    scores: dict[str, float] = Field(default_factory=dict)
+    """Scores measured with this project's own code (``mlgym-tui tasks check ID``)."""
+    tolerance: float = 0.0
+    """Largest absolute drift of the primary score that ``tasks check`` accepts."""
+    measured_with: str = ""
+    """The command and host the scores were measured with."""
+
+
+class LimitsSpec(_Strict):
+    """Episode limits; agents may tighten them."""
+
+    max_steps: int = 50
+    command_timeout: float = 120
+    """Seconds an ordinary shell command may run."""
+    training_timeout: float = 1800
+    """Seconds a command that runs a script (python, bash, torchrun …) may run."""
+    wall_time: float = 4 * 3600
+    """Seconds for the whole episode."""
+
+
+class Tunable(_Strict):
+    """A setting the sweep agent may change: a regex with one group in a workspace file."""
+
+    name: str
+    file: str
+    pattern: str
+    """Regular expression whose first group is the value to replace."""
+    values: list[str | int | float]
+
+
+class TaskConfig(_Strict):
+    """One task, as in ``tasks/<id>/task.yaml``."""
+
+    id: str
+    name: str
+    domain: str
+    description: str
+    """Jinja2 template for what the agent is told (variables: ``task``, ``baseline``, ``metric``)."""
+    starter_code: list[str] = Field(default_factory=list)
+    """Files or folders, relative to the task folder, copied into the workspace."""
+    read_only: list[str] = Field(default_factory=list)
+    """Workspace paths the agent must leave unchanged (hash-checked before scoring)."""
+    metrics: list[MetricSpec]
+    evaluation: EvaluationSpec
+    baseline: BaselineSpec = Field(default_factory=BaselineSpec)
+    data: DataSpec = Field(default_factory=DataSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    requirements: list[str] = Field(default_factory=list)
+    """pip requirements of the task's code (installed into a cached per-task environment)."""
+    gpu: bool = False
+    """Whether the task is meant to run on a GPU (it still runs, slowly, without one)."""
+    tunables: list[Tunable] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+    _dir: Path = PrivateAttr(default=Path("."))
+
+    @model_validator(mode="after")
+    def _one_primary(self) -> TaskConfig:
+        primaries = [m for m in self.metrics if m.primary]
+        if len(primaries) != 1:
+            raise ValueError(f"metrics: exactly one metric must be primary, found {len(primaries)}")
+        names = {m.name for m in self.metrics}
+        unknown = set(self.baseline.scores) - names
+        if unknown:
+            raise ValueError(f"baseline.scores: {sorted(unknown)} are not among the metrics {sorted(names)}")
+        return self
+
+    @property
+    def dir(self) -> Path:
+        """The task's folder."""
+        return self._dir
+
+    @cached_property
+    def primary(self) -> MetricSpec:
+        return next(m for m in self.metrics if m.primary)
+
+    @property
+    def baseline_score(self) -> float | None:
+        return self.baseline.scores.get(self.primary.name)
+
+    @property
+    def stand_in(self) -> bool:
+        return self.data.stand_in
+
+    def render_description(self) -> str:
+        """The task text the agent sees, with strict templating so a typo fails loudly."""
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        try:
+            return env.from_string(self.description).render(
+                task=self, baseline=self.baseline.scores, metric=self.primary
+            )
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"{self.dir / 'task.yaml'}: field 'description': template error: {exc}") from exc
+
+
+def improvement(metric: MetricSpec, score: float, baseline: float | None) -> float:
+    """Signed gain over the baseline: positive is better whatever the metric's direction."""
+    if baseline is None or math.isnan(score):
+        return 0.0
+    return score - baseline if metric.direction == "max" else baseline - score
+
+
+def better(metric: MetricSpec, a: float, b: float | None) -> bool:
+    """Whether score ``a`` beats ``b`` (None always loses)."""
+    if b is None:
+        return True
+    return a > b if metric.direction == "max" else a < b
+
+
+def _describe_validation_error(path: Path, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling; see tasks/README.md for the fields)"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    return f"{path}: field '{loc}': {msg}"
+
+
+def load_task_file(path: Path) -> TaskConfig:
+    """Parse and check one ``task.yaml``; every problem becomes a one-line :class:`ConfigError`."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: field '(top level)': expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        task = TaskConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(path, exc)) from exc
+    folder = path.parent
+    task._dir = folder
+    if task.id != folder.name:
+        raise ConfigError(f"{path}: field 'id': {task.id!r} must match the folder name {folder.name!r}")
+    _check_paths(path, task)
+    return task
+
+
+def _check_paths(path: Path, task: TaskConfig) -> None:
+    folder = path.parent
+    script = folder / task.evaluation.script
+    if not script.is_file():
+        raise ConfigError(f"{path}: field 'evaluation.script': {task.evaluation.script} does not exist in {folder}")
+    if task.data.prepare and not (folder / task.data.prepare).is_file():
+        raise ConfigError(f"{path}: field 'data.prepare': {task.data.prepare} does not exist in {folder}")
+    for i, item in enumerate(task.starter_code):
+        if not (folder / item).exists():
+            raise ConfigError(f"{path}: field 'starter_code.{i}': {item} does not exist in {folder}")
+
+
+def task_ids(root: Path | None = None) -> list[str]:
+    """Ids of every folder under the tasks directory that holds a ``task.yaml`` (sorted, no parsing)."""
+    base = root or tasks_dir()
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / "task.yaml").is_file())
+
+
+def load_task(task_id: str, root: Path | None = None) -> TaskConfig:
+    """Load a task by id, with a helpful error listing the known ids when it does not exist."""
+    base = root or tasks_dir()
+    path = base / task_id / "task.yaml"
+    if not path.is_file():
+        known = ", ".join(task_ids(base)) or "(none)"
+        raise ConfigError(f"unknown task {task_id!r}; known tasks: {known}")
+    return load_task_file(path)

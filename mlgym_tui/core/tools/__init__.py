@@ -1,0 +1,139 @@
+"""The agent-computer interface: special commands beside the shell, as agents see them.
+
+``parse_action`` splits what the agent wrote into a tool call or a plain shell command; ``TOOLS`` holds
+the help text that agent prompts show. ``validate`` and ``submit`` are parsed here and carried out by the
+environment, which owns evaluation.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from mlgym_tui.core.tools.editor import Editor, ToolError, ToolOutput
+from mlgym_tui.core.tools.search import find_file, search_dir, search_file
+
+__all__ = ["TOOLS", "Editor", "ParsedAction", "ToolError", "ToolOutput", "ToolSpec", "parse_action", "run_tool",
+           "tools_help"]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    signature: str
+    doc: str
+    end_marker: str | None = None
+
+
+TOOLS: dict[str, ToolSpec] = {t.name: t for t in [
+    ToolSpec("open", "open <path> [<line_number>]",
+             "opens the file at path in the editor; with line_number, the window is moved to include that line"),
+    ToolSpec("goto", "goto <line_number>", "moves the window to show line_number of the open file"),
+    ToolSpec("scroll_down", "scroll_down", "moves the window down one screen of lines"),
+    ToolSpec("scroll_up", "scroll_up", "moves the window up one screen of lines"),
+    ToolSpec("create", "create <path>", "creates and opens a new empty file; fails if it exists"),
+    ToolSpec("edit", "edit <start_line>:<end_line>\n<replacement_text>\nend_of_edit",
+             "replaces lines start_line through end_line (inclusive) of the open file with the text between "
+             "the edit line and end_of_edit. Indentation matters. Python edits that introduce a syntax error "
+             "or an undefined name are refused and the file is left unchanged.", end_marker="end_of_edit"),
+    ToolSpec("insert", "insert <line_number>\n<text_to_add>\nend_of_insert",
+             "inserts text after line_number of the open file (0 inserts at the top)", end_marker="end_of_insert"),
+    ToolSpec("search_file", "search_file <search_term> [<file>]",
+             "lists the lines of the open file (or of file) that contain search_term"),
+    ToolSpec("search_dir", "search_dir <search_term> [<dir>]",
+             "lists the files under dir (default: current folder) that contain search_term, with match counts"),
+    ToolSpec("find_file", "find_file <file_name> [<dir>]",
+             "finds files named file_name (wildcards allowed) under dir (default: current folder)"),
+    ToolSpec("validate", "validate",
+             "scores your current submission with the task's evaluation without ending the episode"),
+    ToolSpec("submit", "submit", "scores your current submission and ends the episode; do this when done"),
+]}
+
+
+def tools_help(names: list[str] | None = None) -> str:
+    """The COMMANDS section of an agent prompt."""
+    chosen = [TOOLS[n] for n in (names or list(TOOLS)) if n in TOOLS]
+    return "\n".join(f"{t.name}:\n  docstring: {t.doc}\n  signature: {t.signature}" for t in chosen)
+
+
+@dataclass(frozen=True)
+class ParsedAction:
+    """A tool call (``tool`` set) or a shell command (``tool`` None, ``command`` the text)."""
+
+    tool: str | None
+    args: list[str]
+    body: str | None
+    command: str
+
+
+def parse_action(action: str) -> ParsedAction:
+    """Split an action into tool name, arguments and block body; raises ToolError on a malformed call."""
+    text = action.strip("\n")
+    first, _, rest = text.partition("\n")
+    words = first.strip().split(maxsplit=1)
+    name = words[0] if words else ""
+    spec = TOOLS.get(name)
+    if spec is None:
+        return ParsedAction(None, [], None, text)
+    arg_text = words[1] if len(words) > 1 else ""
+    if spec.end_marker:
+        body_lines = rest.split("\n") if rest else []
+        while body_lines and body_lines[-1].strip() == "":
+            body_lines.pop()
+        if not body_lines or body_lines[-1].strip() != spec.end_marker:
+            raise ToolError(f"Error: `{name}` needs its text on the following lines and a final line `{spec.end_marker}`.\n"
+                            f"Usage: {spec.signature}")
+        return ParsedAction(name, [arg_text.strip()], "\n".join(body_lines[:-1]), text)
+    if rest.strip():
+        raise ToolError(f"Error: `{name}` takes one line; run other commands as separate actions.\nUsage: {spec.signature}")
+    try:
+        args = shlex.split(arg_text)
+    except ValueError as exc:
+        raise ToolError(f"Error: cannot parse the arguments of `{name}`: {exc}") from exc
+    return ParsedAction(name, args, None, text)
+
+
+def _int(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ToolError(f"Error: {what} must be a whole number, got {value!r}") from exc
+
+
+def _arity(parsed: ParsedAction, low: int, high: int) -> list[str]:
+    if not low <= len(parsed.args) <= high:
+        raise ToolError(f"Error: wrong number of arguments.\nUsage: {TOOLS[parsed.tool or ''].signature}")
+    return parsed.args
+
+
+def run_tool(editor: Editor, parsed: ParsedAction) -> ToolOutput:
+    """Carry out a parsed tool call other than validate/submit; raises ToolError with the observation."""
+    name = parsed.tool
+    if name == "open":
+        args = _arity(parsed, 1, 2)
+        return editor.open(args[0], _int(args[1], "line_number") if len(args) > 1 else None)
+    if name == "goto":
+        return editor.goto(_int(_arity(parsed, 1, 1)[0], "line_number"))
+    if name in ("scroll_down", "scroll_up"):
+        _arity(parsed, 0, 0)
+        return editor.scroll(1 if name == "scroll_down" else -1)
+    if name == "create":
+        return editor.create(_arity(parsed, 1, 1)[0])
+    if name == "edit":
+        start_s, sep, end_s = parsed.args[0].partition(":")
+        if not sep:
+            raise ToolError(f"Error: edit needs a line range like `edit 5:9`.\nUsage: {TOOLS['edit'].signature}")
+        return editor.replace(_int(start_s, "start_line"), _int(end_s, "end_line"), parsed.body or "")
+    if name == "insert":
+        line = _int(parsed.args[0], "line_number")
+        return editor.replace(line + 1, line, parsed.body or "")
+    if name == "search_file":
+        args = _arity(parsed, 1, 2)
+        return search_file(editor, args[0], args[1] if len(args) > 1 else None)
+    if name == "search_dir":
+        args = _arity(parsed, 1, 2)
+        return search_dir(editor, args[0], args[1] if len(args) > 1 else None)
+    if name == "find_file":
+        args = _arity(parsed, 1, 2)
+        return find_file(editor, args[0], args[1] if len(args) > 1 else None)
+    raise ToolError(f"Error: {name} is handled by the environment")

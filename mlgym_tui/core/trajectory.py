@@ -1,0 +1,259 @@
+"""Run folders on disk: the append-only ``trajectory.jsonl``, its reader, and ``result.json``.
+
+The recorder is an event-bus subscriber that writes each event as one JSON line and flushes it at once,
+so a killed process leaves every event up to the one in flight (the kernel keeps flushed data even when
+the process dies). The reader tolerates exactly what a crash can leave — a torn last line — and reports
+anything else it had to skip, with line numbers, instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from mlgym_tui.core.events import Event, EventKind
+
+SCHEMA = "mlgym-tui/trajectory"
+SCHEMA_VERSION = 1
+RESULT_SCHEMA = "mlgym-tui/result"
+TRAJECTORY_FILE = "trajectory.jsonl"
+RESULT_FILE = "result.json"
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""Lines longer than this are skipped by the reader (a 200 MB observation is not loaded into memory)."""
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """Folder-safe UTC timestamp, sortable as text."""
+    return (moment or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+
+
+def run_folder(out: Path, task_id: str, agent: str, model: str | None, seed: int) -> Path:
+    """``<out>/<task>/<agent>[-<model>]/<UTC timestamp>-s<seed>/`` (DESIGN.md), made unique if needed."""
+    label = agent if not model else f"{agent}-{model.replace('/', '_').replace(':', '_')}"
+    base = out / task_id / label
+    stamp = utc_stamp()
+    folder = base / f"{stamp}-s{seed}"
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = base / f"{stamp}-s{seed}-{n}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def host_info() -> dict[str, Any]:
+    return {"hostname": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version()}
+
+
+class TrajectoryRecorder:
+    """Appends a header line, then every event, to ``trajectory.jsonl`` as it happens."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        self._write({"kind": "header", "schema": SCHEMA, "version": SCHEMA_VERSION, **header})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            return
+        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._file.flush()
+
+    def __call__(self, event: Event) -> None:
+        self._write(event.to_dict())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+
+@dataclass
+class Trajectory:
+    """A trajectory read back: header, events, and what had to be skipped."""
+
+    path: Path
+    header: dict[str, Any]
+    events: list[Event]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return any(e.kind is EventKind.EPISODE_ENDED for e in self.events)
+
+
+class TrajectoryError(Exception):
+    """The file cannot be read as a trajectory at all (no header, not JSON lines)."""
+
+
+def read_trajectory(path: Path) -> Trajectory:
+    """Read a ``trajectory.jsonl``; see the module docstring for what is tolerated."""
+    if path.is_dir():
+        path = path / TRAJECTORY_FILE
+    if not path.is_file():
+        raise TrajectoryError(f"{path}: no such trajectory file")
+    header: dict[str, Any] | None = None
+    events: list[Event] = []
+    problems: list[str] = []
+    with path.open("rb") as f:
+        for number, raw in enumerate(_bounded_lines(f, problems, path), start=1):
+            if raw is None:
+                continue
+            try:
+                record = json.loads(raw)
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                problems.append(f"{path}:{number}: skipped, not valid JSON ({str(exc)[:80]})")
+                continue
+            if header is None:
+                if record.get("kind") != "header":
+                    raise TrajectoryError(f"{path}: line 1 is not a trajectory header")
+                if int(record.get("version", 0)) > SCHEMA_VERSION:
+                    problems.append(f"{path}: written by a newer version ({record.get('version')}); reading what is known")
+                header = record
+                continue
+            try:
+                events.append(Event.from_dict(record))
+            except (KeyError, ValueError, TypeError) as exc:
+                problems.append(f"{path}:{number}: skipped, not an event ({exc})")
+    if header is None:
+        raise TrajectoryError(f"{path}: empty file, no trajectory header")
+    return Trajectory(path=path, header=header, events=events, problems=problems)
+
+
+def _bounded_lines(f: IO[bytes], problems: list[str], path: Path):  # noqa: ANN202 - generator
+    """Yield lines, or None for a line over MAX_LINE_BYTES (skipped without holding it in memory)."""
+    number = 0
+    while True:
+        line = f.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = f.readline(MAX_LINE_BYTES)
+            problems.append(f"{path}:{number}: skipped, line longer than {MAX_LINE_BYTES // (1 << 20)} MiB")
+            yield None
+            continue
+        yield line
+
+
+@dataclass
+class Evaluation:
+    """One evaluation of the workspace (a validation or the submission)."""
+
+    step: int
+    valid: bool
+    metrics: dict[str, float] = field(default_factory=dict)
+    score: float | None = None
+    error: str | None = None
+    tampered: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "valid": self.valid, "metrics": self.metrics, "score": self.score,
+                "error": self.error, "tampered": self.tampered}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Evaluation:
+        return cls(step=int(raw.get("step", 0)), valid=bool(raw.get("valid")), metrics=dict(raw.get("metrics") or {}),
+                   score=raw.get("score"), error=raw.get("error"), tampered=bool(raw.get("tampered", False)))
+
+
+@dataclass
+class EpisodeResult:
+    """What ``result.json`` holds: written once, at the end of an episode."""
+
+    task: str
+    agent: str
+    model: str | None
+    backend: str
+    seed: int
+    exit_status: str
+    primary_metric: str
+    direction: str
+    steps: int = 0
+    wall_time: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    validations: list[Evaluation] = field(default_factory=list)
+    submission: Evaluation | None = None
+    baseline: dict[str, float] = field(default_factory=dict)
+    stand_in: bool = False
+    started: str = ""
+    ended: str = ""
+    source: str = "mlgym-tui"
+
+    @property
+    def final_score(self) -> float | None:
+        return self.submission.score if self.submission and self.submission.valid else None
+
+    def to_dict(self) -> dict[str, Any]:
+        scored = [v.metrics for v in self.validations if v.valid]
+        if self.submission and self.submission.valid:
+            scored.append(self.submission.metrics)
+        return {
+            "schema": RESULT_SCHEMA,
+            "version": SCHEMA_VERSION,
+            "task": self.task,
+            "agent_name": self.agent,
+            "model": self.model,
+            "backend": self.backend,
+            "seed": self.seed,
+            "exit_status": self.exit_status,
+            "primary_metric": self.primary_metric,
+            "direction": self.direction,
+            "score": self.final_score,
+            "steps": self.steps,
+            "wall_time": round(self.wall_time, 3),
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost": self.cost,
+            "validations": [v.to_dict() for v in self.validations],
+            "submission": self.submission.to_dict() if self.submission else None,
+            "stand_in": self.stand_in,
+            "started": self.started,
+            "ended": self.ended,
+            "source": self.source,
+            # MLGym's results.json shape: every scored evaluation in order, the final one last.
+            "agent": scored,
+            "baseline": self.baseline,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> EpisodeResult:
+        sub = raw.get("submission")
+        return cls(
+            task=raw["task"], agent=raw["agent_name"], model=raw.get("model"), backend=raw.get("backend", "?"),
+            seed=int(raw.get("seed", 0)), exit_status=raw["exit_status"], primary_metric=raw["primary_metric"],
+            direction=raw["direction"], steps=int(raw.get("steps", 0)), wall_time=float(raw.get("wall_time", 0)),
+            tokens_in=int(raw.get("tokens_in", 0)), tokens_out=int(raw.get("tokens_out", 0)),
+            cost=float(raw.get("cost", 0.0)),
+            validations=[Evaluation.from_dict(v) for v in raw.get("validations", [])],
+            submission=Evaluation.from_dict(sub) if sub else None, baseline=dict(raw.get("baseline") or {}),
+            stand_in=bool(raw.get("stand_in", False)), started=raw.get("started", ""), ended=raw.get("ended", ""),
+            source=raw.get("source", "mlgym-tui"),
+        )
+
+
+def write_result(folder: Path, result: EpisodeResult) -> Path:
+    """Write ``result.json`` atomically (a reader never sees half of it)."""
+    path = folder / RESULT_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_result(folder: Path) -> EpisodeResult:
+    """Read ``result.json`` of a run folder; raises ValueError/KeyError/OSError on a bad file."""
+    return EpisodeResult.from_dict(json.loads((folder / RESULT_FILE).read_text(encoding="utf-8")))
