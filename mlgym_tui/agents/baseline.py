@@ -23,9 +23,13 @@ class BaselineAgent:
     def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
         self._plan.clear()
         if task.baseline.command:
-            self._plan.append(AgentStep(task.baseline.command, thought="Run the task's baseline to produce its submission."))
+            self._plan.append(
+                AgentStep(task.baseline.command, thought="Run the task's baseline to produce its submission.")
+            )
         else:
-            self._plan.append(AgentStep("ls", thought="The starter code as given is the baseline; look at the workspace."))
+            self._plan.append(
+                AgentStep("ls", thought="The starter code as given is the baseline; look at the workspace.")
+            )
         self._plan.append(AgentStep("validate", thought="Score the baseline submission."))
         self._plan.append(AgentStep("submit", thought="Submit the baseline."))
 

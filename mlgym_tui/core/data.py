@@ -35,8 +35,13 @@ def _key(task: TaskConfig, full: bool) -> str:
     return digest.hexdigest()[:16]
 
 
-def prepare_data(task: TaskConfig, python: Path, full: bool = False, timeout: float = 1800,
-                 log: Callable[[str], None] | None = None) -> PreparedData:
+def prepare_data(
+    task: TaskConfig,
+    python: Path,
+    full: bool = False,
+    timeout: float = 1800,
+    log: Callable[[str], None] | None = None,
+) -> PreparedData:
     """Run the task's prepare script (once; cached) and return where its outputs are."""
     if task.data.prepare is None:
         return PreparedData(None, None)

@@ -41,7 +41,9 @@ class TextSpace(gym.spaces.Text):
     """
 
     def __init__(self, max_length: int = MAX_TEXT, seed: int | None = None) -> None:
-        super().__init__(max_length=max_length, min_length=0, charset=string.ascii_letters + string.digits, seed=seed)
+        super().__init__(
+            max_length=max_length, min_length=0, charset=string.ascii_letters + string.digits, seed=seed
+        )
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, str) and len(x) <= self.max_length
@@ -122,7 +124,9 @@ class ResearchEnv(gym.Env[str, str]):
                     path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
     # -- Gymnasium API -------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
         self._close_runtime()
         self._ensure_dependencies()
@@ -177,22 +181,41 @@ class ResearchEnv(gym.Env[str, str]):
             observation = str(exc)
             exit_code = 1
         if tool is not None:
-            self.bus.publish(EventKind.OBSERVATION, text=observation, exit_code=exit_code, duration=0.0,
-                             timed_out=False, cut_bytes=0, tool=tool)
+            self.bus.publish(
+                EventKind.OBSERVATION,
+                text=observation,
+                exit_code=exit_code,
+                duration=0.0,
+                timed_out=False,
+                cut_bytes=0,
+                tool=tool,
+            )
         self._last_observation = observation
         return observation, reward, terminated, self._truncated(), self._info(exit_code, evaluation)
 
     def _run_shell(self, command: str) -> tuple[str, int]:
         assert self.runtime is not None
-        result = self.runtime.run(command, self._timeout_for(command),
-                                  on_output=lambda text: self.bus.publish(EventKind.OUTPUT, text=text))
+        result = self.runtime.run(
+            command,
+            self._timeout_for(command),
+            on_output=lambda text: self.bus.publish(EventKind.OUTPUT, text=text),
+        )
         observation = result.output
         if not observation.strip():
-            observation = ("Your command ran successfully and did not produce any output." if result.exit_code == 0
-                           else f"(no output; exit code {result.exit_code})")
-        self.bus.publish(EventKind.OBSERVATION, text=observation, exit_code=result.exit_code,
-                         duration=round(result.duration, 4), timed_out=result.timed_out,
-                         cut_bytes=result.cut_bytes, tool=None)
+            observation = (
+                "Your command ran successfully and did not produce any output."
+                if result.exit_code == 0
+                else f"(no output; exit code {result.exit_code})"
+            )
+        self.bus.publish(
+            EventKind.OBSERVATION,
+            text=observation,
+            exit_code=result.exit_code,
+            duration=round(result.duration, 4),
+            timed_out=result.timed_out,
+            cut_bytes=result.cut_bytes,
+            tool=None,
+        )
         return observation, result.exit_code
 
     def evaluate(self, final: bool) -> Evaluation:
@@ -200,16 +223,26 @@ class ResearchEnv(gym.Env[str, str]):
         assert self.runtime is not None
         private = self._prepared.private if self._prepared else None
         evaluation = run_evaluation(self.task, self.runtime, self.steps, private)
-        if evaluation.valid and evaluation.score is not None and (
-            self.best is None or improvement(self.task.primary, evaluation.score, self.best.score) > 0
+        if (
+            evaluation.valid
+            and evaluation.score is not None
+            and (self.best is None or improvement(self.task.primary, evaluation.score, self.best.score) > 0)
         ):
             self.best = evaluation
         if final:
             self.submitted = evaluation
         kind = EventKind.SUBMISSION if final else EventKind.VALIDATION
-        self.bus.publish(kind, valid=evaluation.valid, metrics=dict(evaluation.metrics), score=evaluation.score,
-                         error=evaluation.error, tampered=evaluation.tampered, baseline=self.task.baseline_score,
-                         metric=self.task.primary.name, direction=self.task.primary.direction)
+        self.bus.publish(
+            kind,
+            valid=evaluation.valid,
+            metrics=dict(evaluation.metrics),
+            score=evaluation.score,
+            error=evaluation.error,
+            tampered=evaluation.tampered,
+            baseline=self.task.baseline_score,
+            metric=self.task.primary.name,
+            direction=self.task.primary.direction,
+        )
         return evaluation
 
     def render(self) -> str | None:
@@ -237,12 +270,18 @@ class ResearchEnv(gym.Env[str, str]):
             "step": self.steps,
             "exit_code": exit_code,
             "cwd": self._relative(self.runtime.cwd()) if self.runtime else ".",
-            "open_file": self._relative(self.editor.state.path) if self.editor and self.editor.state.path else None,
+            "open_file": self._relative(self.editor.state.path)
+            if self.editor and self.editor.state.path
+            else None,
             "steps_left": max(self.task.limits.max_steps - self.steps, 0),
         }
         if evaluation is not None:
-            info["evaluation"] = {"valid": evaluation.valid, "metrics": dict(evaluation.metrics),
-                                  "score": evaluation.score, "error": evaluation.error}
+            info["evaluation"] = {
+                "valid": evaluation.valid,
+                "metrics": dict(evaluation.metrics),
+                "score": evaluation.score,
+                "error": evaluation.error,
+            }
         return info
 
     def _relative(self, path: str) -> str:
@@ -287,4 +326,3 @@ class ResearchEnv(gym.Env[str, str]):
 def _tool_name(action: str) -> str | None:
     words = action.strip().split(maxsplit=1)
     return words[0] if words else None
-

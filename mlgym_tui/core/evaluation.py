@@ -66,24 +66,34 @@ def run_evaluation(task: TaskConfig, runtime: Runtime, step: int, private_data: 
     """Evaluate the current workspace; see the module docstring."""
     tampered = check_read_only(task, runtime)
     if tampered:
-        return Evaluation(step=step, valid=False, tampered=True,
-                          error=f"tampered: read-only file(s) changed: {', '.join(tampered)}; the run is not scored")
+        return Evaluation(
+            step=step,
+            valid=False,
+            tampered=True,
+            error=f"tampered: read-only file(s) changed: {', '.join(tampered)}; the run is not scored",
+        )
     result = runtime.evaluate(task.dir, task.evaluation.script, task.evaluation.timeout, private_data)
     if result.timed_out:
-        return Evaluation(step=step, valid=False,
-                          error=f"evaluation timed out after {task.evaluation.timeout:g} s")
+        return Evaluation(
+            step=step, valid=False, error=f"evaluation timed out after {task.evaluation.timeout:g} s"
+        )
     if result.exit_code != 0:
         tail = "\n".join(result.stderr.strip().splitlines()[-STDERR_TAIL_LINES:]) or "(no error output)"
-        return Evaluation(step=step, valid=False,
-                          error=f"evaluation failed (exit code {result.exit_code}):\n{tail}")
+        return Evaluation(
+            step=step, valid=False, error=f"evaluation failed (exit code {result.exit_code}):\n{tail}"
+        )
     try:
         metrics = parse_metrics(result.stdout)
     except ValueError as exc:
         return Evaluation(step=step, valid=False, error=f"evaluation output has a bad format: {exc}")
     primary = task.primary.name
     if primary not in metrics:
-        return Evaluation(step=step, valid=False, metrics=metrics,
-                          error=f"evaluation output lacks the primary metric {primary!r}")
+        return Evaluation(
+            step=step,
+            valid=False,
+            metrics=metrics,
+            error=f"evaluation output lacks the primary metric {primary!r}",
+        )
     score = metrics[primary]
     if math.isnan(score) or math.isinf(score):
         return Evaluation(step=step, valid=False, metrics=metrics, error=f"{primary} is {score}")
@@ -102,5 +112,7 @@ def describe(task: TaskConfig, evaluation: Evaluation, final: bool) -> str:
         gain = improvement(metric, evaluation.score, base)
         verdict = "better than" if gain > 0 else ("equal to" if gain == 0 else "worse than")
         arrow = "higher" if metric.direction == "max" else "lower"
-        lines.append(f"  {metric.name} {evaluation.score:g} is {verdict} the baseline {base:g} ({arrow} is better)")
+        lines.append(
+            f"  {metric.name} {evaluation.score:g} is {verdict} the baseline {base:g} ({arrow} is better)"
+        )
     return "\n".join(lines)

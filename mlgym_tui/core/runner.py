@@ -59,10 +59,18 @@ def run_episode(
     """Run one episode into a new run folder; returns the folder and the result (also on disk)."""
     folder = run_folder(spec.out, spec.task.id, spec.agent.name, spec.agent.model, spec.seed)
     header = {
-        "task": spec.task.id, "agent": spec.agent.name, "model": spec.agent.model, "backend": spec.backend,
-        "seed": spec.seed, "config": spec.config, "host": host_info(), "folder": str(folder),
-        "metric": spec.task.primary.name, "direction": spec.task.primary.direction,
-        "baseline": spec.task.baseline.scores, "stand_in": spec.task.stand_in,
+        "task": spec.task.id,
+        "agent": spec.agent.name,
+        "model": spec.agent.model,
+        "backend": spec.backend,
+        "seed": spec.seed,
+        "config": spec.config,
+        "host": host_info(),
+        "folder": str(folder),
+        "metric": spec.task.primary.name,
+        "direction": spec.task.primary.direction,
+        "baseline": spec.task.baseline.scores,
+        "stand_in": spec.task.stand_in,
     }
     recorder = TrajectoryRecorder(folder / "trajectory.jsonl", header)
     bus = EventBus(on_error=lambda sub, exc: None if sub is not recorder else _raise(exc))

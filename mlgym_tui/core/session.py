@@ -20,8 +20,15 @@ from mlgym_tui.core.events import Event, EventBus, EventKind
 from mlgym_tui.core.exits import EpisodeEnd, ExitStatus
 from mlgym_tui.core.trajectory import EpisodeResult, Evaluation
 
-AUTOSUBMIT_ON = {ExitStatus.MAX_STEPS, ExitStatus.WALL_TIME, ExitStatus.COST, ExitStatus.CONTEXT,
-                 ExitStatus.FORMAT, ExitStatus.API, ExitStatus.INTERRUPTED}
+AUTOSUBMIT_ON = {
+    ExitStatus.MAX_STEPS,
+    ExitStatus.WALL_TIME,
+    ExitStatus.COST,
+    ExitStatus.CONTEXT,
+    ExitStatus.FORMAT,
+    ExitStatus.API,
+    ExitStatus.INTERRUPTED,
+}
 
 
 @dataclass
@@ -53,8 +60,14 @@ class _Totals:
     def __call__(self, event: Event) -> None:
         if event.kind in (EventKind.VALIDATION, EventKind.SUBMISSION):
             d = event.data
-            ev = Evaluation(step=event.step, valid=bool(d.get("valid")), metrics=dict(d.get("metrics") or {}),
-                            score=d.get("score"), error=d.get("error"), tampered=bool(d.get("tampered")))
+            ev = Evaluation(
+                step=event.step,
+                valid=bool(d.get("valid")),
+                metrics=dict(d.get("metrics") or {}),
+                score=d.get("score"),
+                error=d.get("error"),
+                tampered=bool(d.get("tampered")),
+            )
             if event.kind is EventKind.SUBMISSION:
                 self.submission = ev
             else:
@@ -64,8 +77,13 @@ class _Totals:
 class Session:
     """Runs one episode of ``agent`` in ``env``."""
 
-    def __init__(self, env: ResearchEnv, agent: Agent, limits: SessionLimits | None = None,
-                 controller: Controller | None = None) -> None:
+    def __init__(
+        self,
+        env: ResearchEnv,
+        agent: Agent,
+        limits: SessionLimits | None = None,
+        controller: Controller | None = None,
+    ) -> None:
         self.env = env
         self.agent = agent
         self.bus = env.bus
@@ -87,11 +105,20 @@ class Session:
         t.tokens_in += u.tokens_in
         t.tokens_out += u.tokens_out
         t.cost += u.cost
-        self.bus.publish(EventKind.MODEL_USAGE, tokens_in=u.tokens_in, tokens_out=u.tokens_out, cost=u.cost,
-                         calls=u.calls, total_tokens_in=t.tokens_in, total_tokens_out=t.tokens_out,
-                         total_cost=round(t.cost, 6))
+        self.bus.publish(
+            EventKind.MODEL_USAGE,
+            tokens_in=u.tokens_in,
+            tokens_out=u.tokens_out,
+            cost=u.cost,
+            calls=u.calls,
+            total_tokens_in=t.tokens_in,
+            total_tokens_out=t.tokens_out,
+            total_cost=round(t.cost, 6),
+        )
 
-    def run(self, seed: int = 0, backend_label: str | None = None, extra: dict[str, Any] | None = None) -> EpisodeResult:
+    def run(
+        self, seed: int = 0, backend_label: str | None = None, extra: dict[str, Any] | None = None
+    ) -> EpisodeResult:
         task = self.env.task
         max_steps = self.limits.max_steps or task.limits.max_steps
         wall_time = self.limits.wall_time or task.limits.wall_time
@@ -99,18 +126,35 @@ class Session:
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.bus.step = 0
         self.bus.publish(
-            EventKind.EPISODE_STARTED, task=task.id, task_name=task.name, agent=self.agent.name,
-            model=self.agent.model, backend=backend_label or self.env.backend, seed=seed,
-            max_steps=max_steps, wall_time=wall_time, cost_limit=self.limits.cost,
-            metric=task.primary.name, direction=task.primary.direction, baseline=task.baseline_score,
-            stand_in=task.stand_in, **(extra or {}),
+            EventKind.EPISODE_STARTED,
+            task=task.id,
+            task_name=task.name,
+            agent=self.agent.name,
+            model=self.agent.model,
+            backend=backend_label or self.env.backend,
+            seed=seed,
+            max_steps=max_steps,
+            wall_time=wall_time,
+            cost_limit=self.limits.cost,
+            metric=task.primary.name,
+            direction=task.primary.direction,
+            baseline=task.baseline_score,
+            stand_in=task.stand_in,
+            **(extra or {}),
         )
         status = ExitStatus.ERROR
         message = ""
         try:
             observation, info = self.env.reset(seed=seed)
-            self.bus.publish(EventKind.OBSERVATION, text=observation, exit_code=0, duration=0.0, timed_out=False,
-                             cut_bytes=0, tool="task")
+            self.bus.publish(
+                EventKind.OBSERVATION,
+                text=observation,
+                exit_code=0,
+                duration=0.0,
+                timed_out=False,
+                cut_bytes=0,
+                tool="task",
+            )
             self.agent.start(task, observation, info)
             while True:
                 if self._stop_requested is not None:
@@ -153,15 +197,35 @@ class Session:
                 except Exception as exc:  # noqa: BLE001 - the sandbox may be gone
                     self.bus.publish(EventKind.ERROR, message=f"autosubmission failed: {exc}")
         result = EpisodeResult(
-            task=task.id, agent=self.agent.name, model=self.agent.model, backend=backend_label or self.env.backend,
-            seed=seed, exit_status=str(status), primary_metric=task.primary.name, direction=task.primary.direction,
-            steps=self.env.steps, wall_time=time.monotonic() - started, tokens_in=self.totals.tokens_in,
-            tokens_out=self.totals.tokens_out, cost=round(self.totals.cost, 6),
-            validations=list(self.totals.validations), submission=self.totals.submission,
-            baseline=dict(task.baseline.scores), stand_in=task.stand_in, started=started_at,
+            task=task.id,
+            agent=self.agent.name,
+            model=self.agent.model,
+            backend=backend_label or self.env.backend,
+            seed=seed,
+            exit_status=str(status),
+            primary_metric=task.primary.name,
+            direction=task.primary.direction,
+            steps=self.env.steps,
+            wall_time=time.monotonic() - started,
+            tokens_in=self.totals.tokens_in,
+            tokens_out=self.totals.tokens_out,
+            cost=round(self.totals.cost, 6),
+            validations=list(self.totals.validations),
+            submission=self.totals.submission,
+            baseline=dict(task.baseline.scores),
+            stand_in=task.stand_in,
+            started=started_at,
             ended=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        self.bus.publish(EventKind.EPISODE_ENDED, exit_status=str(status), message=message, score=result.final_score,
-                         steps=result.steps, wall_time=round(result.wall_time, 3), cost=result.cost,
-                         tokens_in=result.tokens_in, tokens_out=result.tokens_out)
+        self.bus.publish(
+            EventKind.EPISODE_ENDED,
+            exit_status=str(status),
+            message=message,
+            score=result.final_score,
+            steps=result.steps,
+            wall_time=round(result.wall_time, 3),
+            cost=result.cost,
+            tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out,
+        )
         return result

@@ -7,6 +7,7 @@ touching the package.
 
 from __future__ import annotations
 
+import difflib
 import math
 from functools import cached_property
 from pathlib import Path
@@ -160,7 +161,9 @@ class TaskConfig(_Strict):
                 task=self, baseline=self.baseline.scores, metric=self.primary
             )
         except jinja2.TemplateError as exc:
-            raise ConfigError(f"{self.dir / 'task.yaml'}: field 'description': template error: {exc}") from exc
+            raise ConfigError(
+                f"{self.dir / 'task.yaml'}: field 'description': template error: {exc}"
+            ) from exc
 
 
 def improvement(metric: MetricSpec, score: float, baseline: float | None) -> float:
@@ -178,11 +181,16 @@ def better(metric: MetricSpec, a: float, b: float | None) -> bool:
 
 
 def _describe_validation_error(path: Path, exc: ValidationError) -> str:
-    err = exc.errors()[0]
+    """One line for the most useful error: a misspelt field explains a 'missing' one, so it goes first."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg = err["msg"]
     if err["type"] == "extra_forbidden":
-        msg = "unknown field (check the spelling; see tasks/README.md for the fields)"
+        missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == err["loc"][:-1]]
+        close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "check the spelling; see tasks/README.md for the fields"
+        msg = f"unknown field ({hint})"
     elif err["type"] == "missing":
         msg = "required field is missing"
     return f"{path}: field '{loc}': {msg}"
@@ -200,7 +208,9 @@ def load_task_file(path: Path) -> TaskConfig:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: field '(top level)': expected a mapping of fields, got {type(raw).__name__}")
+        raise ConfigError(
+            f"{path}: field '(top level)': expected a mapping of fields, got {type(raw).__name__}"
+        )
     try:
         task = TaskConfig.model_validate(raw)
     except ValidationError as exc:
@@ -217,7 +227,9 @@ def _check_paths(path: Path, task: TaskConfig) -> None:
     folder = path.parent
     script = folder / task.evaluation.script
     if not script.is_file():
-        raise ConfigError(f"{path}: field 'evaluation.script': {task.evaluation.script} does not exist in {folder}")
+        raise ConfigError(
+            f"{path}: field 'evaluation.script': {task.evaluation.script} does not exist in {folder}"
+        )
     if task.data.prepare and not (folder / task.data.prepare).is_file():
         raise ConfigError(f"{path}: field 'data.prepare': {task.data.prepare} does not exist in {folder}")
     for i, item in enumerate(task.starter_code):

@@ -48,7 +48,11 @@ def run_folder(out: Path, task_id: str, agent: str, model: str | None, seed: int
 
 
 def host_info() -> dict[str, Any]:
-    return {"hostname": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version()}
+    return {
+        "hostname": socket.gethostname(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 class TrajectoryRecorder:
@@ -118,7 +122,9 @@ def read_trajectory(path: Path) -> Trajectory:
                 if record.get("kind") != "header":
                     raise TrajectoryError(f"{path}: line 1 is not a trajectory header")
                 if int(record.get("version", 0)) > SCHEMA_VERSION:
-                    problems.append(f"{path}: written by a newer version ({record.get('version')}); reading what is known")
+                    problems.append(
+                        f"{path}: written by a newer version ({record.get('version')}); reading what is known"
+                    )
                 header = record
                 continue
             try:
@@ -159,13 +165,25 @@ class Evaluation:
     tampered: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "valid": self.valid, "metrics": self.metrics, "score": self.score,
-                "error": self.error, "tampered": self.tampered}
+        return {
+            "step": self.step,
+            "valid": self.valid,
+            "metrics": self.metrics,
+            "score": self.score,
+            "error": self.error,
+            "tampered": self.tampered,
+        }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Evaluation:
-        return cls(step=int(raw.get("step", 0)), valid=bool(raw.get("valid")), metrics=dict(raw.get("metrics") or {}),
-                   score=raw.get("score"), error=raw.get("error"), tampered=bool(raw.get("tampered", False)))
+        return cls(
+            step=int(raw.get("step", 0)),
+            valid=bool(raw.get("valid")),
+            metrics=dict(raw.get("metrics") or {}),
+            score=raw.get("score"),
+            error=raw.get("error"),
+            tampered=bool(raw.get("tampered", False)),
+        )
 
 
 @dataclass
@@ -233,14 +251,25 @@ class EpisodeResult:
     def from_dict(cls, raw: dict[str, Any]) -> EpisodeResult:
         sub = raw.get("submission")
         return cls(
-            task=raw["task"], agent=raw["agent_name"], model=raw.get("model"), backend=raw.get("backend", "?"),
-            seed=int(raw.get("seed", 0)), exit_status=raw["exit_status"], primary_metric=raw["primary_metric"],
-            direction=raw["direction"], steps=int(raw.get("steps", 0)), wall_time=float(raw.get("wall_time", 0)),
-            tokens_in=int(raw.get("tokens_in", 0)), tokens_out=int(raw.get("tokens_out", 0)),
+            task=raw["task"],
+            agent=raw["agent_name"],
+            model=raw.get("model"),
+            backend=raw.get("backend", "?"),
+            seed=int(raw.get("seed", 0)),
+            exit_status=raw["exit_status"],
+            primary_metric=raw["primary_metric"],
+            direction=raw["direction"],
+            steps=int(raw.get("steps", 0)),
+            wall_time=float(raw.get("wall_time", 0)),
+            tokens_in=int(raw.get("tokens_in", 0)),
+            tokens_out=int(raw.get("tokens_out", 0)),
             cost=float(raw.get("cost", 0.0)),
             validations=[Evaluation.from_dict(v) for v in raw.get("validations", [])],
-            submission=Evaluation.from_dict(sub) if sub else None, baseline=dict(raw.get("baseline") or {}),
-            stand_in=bool(raw.get("stand_in", False)), started=raw.get("started", ""), ended=raw.get("ended", ""),
+            submission=Evaluation.from_dict(sub) if sub else None,
+            baseline=dict(raw.get("baseline") or {}),
+            stand_in=bool(raw.get("stand_in", False)),
+            started=raw.get("started", ""),
+            ended=raw.get("ended", ""),
             source=raw.get("source", "mlgym-tui"),
         )
 

@@ -47,9 +47,17 @@ def ensure_venv(requirements: list[str], log: Callable[[str], None] | None = Non
             subprocess.run([sys.executable, "-m", "venv", str(build)], check=True, capture_output=True)
             if requirements:
                 proc = subprocess.run(
-                    [str(build / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-                     "-q", *requirements],
-                    capture_output=True, text=True,
+                    [
+                        str(build / "bin" / "python"),
+                        "-m",
+                        "pip",
+                        "install",
+                        "--disable-pip-version-check",
+                        "-q",
+                        *requirements,
+                    ],
+                    capture_output=True,
+                    text=True,
                 )
                 if proc.returncode != 0:
                     tail = "\n".join(proc.stderr.strip().splitlines()[-5:])

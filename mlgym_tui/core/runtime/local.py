@@ -6,6 +6,7 @@ is kept outside the workspace and handed only to the evaluation process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -19,9 +20,22 @@ from mlgym_tui.core.errors import SandboxError
 from mlgym_tui.core.runtime.base import CommandResult, ExecResult, OutputCallback, RuntimeSettings
 from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
 
-_BASE_ENV_KEYS = ("LANG", "LC_ALL", "TERM", "TZ", "USER", "LOGNAME", "SSL_CERT_FILE", "PIP_CERT",
-                  "REQUESTS_CA_BUNDLE", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "OPENBLAS_CORETYPE",
-                  "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+_BASE_ENV_KEYS = (
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "SSL_CERT_FILE",
+    "PIP_CERT",
+    "REQUESTS_CA_BUNDLE",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "CUDA_VISIBLE_DEVICES",
+)
 
 
 def _session_groups(sid: int) -> set[int]:
@@ -87,10 +101,13 @@ class _LocalBashTransport:
 
     def kill_process_groups(self, pgids: set[int]) -> None:
         for pgid in pgids:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+
+    def signal_shell(self, signum: int) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.proc.pid, signum)
 
     def restart(self) -> None:
         self.terminate()
@@ -108,20 +125,14 @@ class _LocalBashTransport:
         if self.proc is None:
             return
         for pgid in _session_groups(self.proc.pid) | {self.proc.pid}:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
 
 
 class LocalRuntime:
@@ -144,10 +155,25 @@ class LocalRuntime:
     def shell_env(self) -> dict[str, str]:
         """The agent shell's environment: a clean one, not the host's (no API keys leak in)."""
         env = {k: os.environ[k] for k in _BASE_ENV_KEYS if k in os.environ}
-        path = [*self.settings.path_prepend, "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
-                "/sbin", "/bin"]
-        env.update({"PATH": os.pathsep.join(path), "HOME": self.workspace, "PYTHONUNBUFFERED": "1",
-                    "PAGER": "cat", "GIT_PAGER": "cat", "MPLBACKEND": "Agg"})
+        path = [
+            *self.settings.path_prepend,
+            "/usr/local/sbin",
+            "/usr/local/bin",
+            "/usr/sbin",
+            "/usr/bin",
+            "/sbin",
+            "/bin",
+        ]
+        env.update(
+            {
+                "PATH": os.pathsep.join(path),
+                "HOME": self.workspace,
+                "PYTHONUNBUFFERED": "1",
+                "PAGER": "cat",
+                "GIT_PAGER": "cat",
+                "MPLBACKEND": "Agg",
+            }
+        )
         env.setdefault("LANG", "C.UTF-8")
         env.update(self.settings.env)
         return env
@@ -156,8 +182,9 @@ class LocalRuntime:
         if self._shell is not None:
             return
         self._transport = _LocalBashTransport(self.workspace_path, self.shell_env())
-        self._shell = PersistentShell(self._transport, str(self._private / "state.sh"),
-                                      self.settings.output_cap_bytes)
+        self._shell = PersistentShell(
+            self._transport, str(self._private / "state.sh"), self.settings.output_cap_bytes
+        )
         self._shell.initialise(self.workspace)
 
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
@@ -221,17 +248,22 @@ def _copy(src: Path, dst: Path) -> None:
 
 def _run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> ExecResult:
     """Run a process in its own session; on timeout kill the whole session, not just the leader."""
-    proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
         for pgid in _session_groups(proc.pid) | {proc.pid}:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         out, err = proc.communicate()
         timed_out = True
     return ExecResult(

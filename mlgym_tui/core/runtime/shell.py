@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import secrets
+import signal
 import time
 from typing import Protocol
 
@@ -40,6 +41,9 @@ class ShellTransport(Protocol):
 
     def kill_process_groups(self, pgids: set[int]) -> None:
         """SIGKILL these process groups."""
+
+    def signal_shell(self, signum: int) -> None:
+        """Send a signal to the shell process itself."""
 
     def restart(self) -> None:
         """Kill the shell if it lives and start a fresh one (the protocol re-initialises it)."""
@@ -84,7 +88,9 @@ class OutputCap:
                 del self.tail[: len(self.tail) - self.tail_limit]
             if not self._announced:
                 self._announced = True
-                text += f"\n[... output past {self.head_limit:,} bytes is not shown live; its end is kept ...]\n"
+                text += (
+                    f"\n[... output past {self.head_limit:,} bytes is not shown live; its end is kept ...]\n"
+                )
         return text
 
     @property
@@ -129,7 +135,15 @@ class PersistentShell:
         self._initialised = True
 
     def _send_setup(self, *, restore: bool) -> None:
-        lines = ["set -m", "export PS1='' PS2=''", "unset PROMPT_COMMAND"]
+        lines = [
+            "set -m",
+            "export PS1='' PS2=''",
+            "unset PROMPT_COMMAND",
+            # Commands run inside a function so a timeout can abandon the rest of a command list: the
+            # USR1 trap fires once the killed foreground job is reaped and returns from the function.
+            '__mlgym_run() { eval -- "$__mlgym_cmd"; }',
+            "trap 'return 124 2>/dev/null' USR1",
+        ]
         if restore:
             lines.append(f". {ansi_c_quote(self.state_file)} >/dev/null 2>&1")
         else:
@@ -143,7 +157,7 @@ class PersistentShell:
         return (
             "__mlgym_rc=$?; "
             f"{{ export -p; printf 'cd -- %q\\n' \"$PWD\"; }} > {state} 2>/dev/null; "
-            f"printf '\\n__MLGYM_{self.nonce}__ %d %s\\n' \"$__mlgym_rc\" \"$PWD\""
+            f'printf \'\\n__MLGYM_{self.nonce}__ %d %s\\n\' "$__mlgym_rc" "$PWD"'
         )
 
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
@@ -154,7 +168,7 @@ class PersistentShell:
         before = self.transport.process_groups()
         # One line, with a no-op before it: after some syntax errors inside ``eval`` bash misparses
         # the *next* line it reads, and the ``:`` absorbs that.
-        line = f":\neval -- {ansi_c_quote(command)} < /dev/null; {self._epilogue()}\n"
+        line = f":\n__mlgym_cmd={ansi_c_quote(command)}; __mlgym_run < /dev/null; {self._epilogue()}\n"
         cap = OutputCap(self.cap_bytes)
         self.transport.send(line.encode())
         deadline = started + timeout
@@ -163,10 +177,7 @@ class PersistentShell:
         restarted = False
         if status is _TIMEOUT:
             timed_out = True
-            new_groups = self.transport.process_groups() - before
-            if new_groups:
-                self.transport.kill_process_groups(new_groups)
-                status = self._read_until_sentinel(time.monotonic() + _GRACE_AFTER_KILL, cap, None)
+            status = self._stop_command(before, cap)
             if status is _TIMEOUT or status is _EOF:
                 self._restart()
                 restarted = True
@@ -193,6 +204,21 @@ class PersistentShell:
             shell_restarted=restarted,
         )
 
+    def _stop_command(self, before: set[int], cap: OutputCap) -> int | object:
+        """Abandon the running command: signal the shell to leave it, kill every process group it
+        started (again and again, as a command list may start more), until the sentinel comes back."""
+        self.transport.signal_shell(signal.SIGUSR1)
+        give_up = time.monotonic() + _GRACE_AFTER_KILL
+        status: int | object = _TIMEOUT
+        while time.monotonic() < give_up:
+            new_groups = self.transport.process_groups() - before
+            if new_groups:
+                self.transport.kill_process_groups(new_groups)
+            status = self._read_until_sentinel(min(time.monotonic() + 0.2, give_up), cap, None)
+            if status is not _TIMEOUT:
+                break
+        return status
+
     def _restart(self) -> None:
         self.transport.restart()
         self._send_setup(restore=True)
@@ -202,7 +228,6 @@ class PersistentShell:
     ) -> int | object:
         """Feed output to ``cap`` until the sentinel; returns the exit status, _TIMEOUT or _EOF."""
         pending = b""
-        keep = len(self.marker)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -230,9 +255,10 @@ class PersistentShell:
                 code, _, cwd = status_line.partition(" ")
                 self.current_dir = cwd
                 return int(code)
-            if len(pending) > keep:
-                self._emit(cap, pending[:-keep], on_output)
-                pending = pending[-keep:]
+            safe = _emittable(pending, self.marker)
+            if safe:
+                self._emit(cap, pending[:safe], on_output)
+                pending = pending[safe:]
 
     @staticmethod
     def _emit(cap: OutputCap, data: bytes, on_output: OutputCallback | None) -> None:
@@ -241,6 +267,16 @@ class PersistentShell:
         text = cap.feed(data)
         if on_output is not None and text:
             on_output(text)
+
+
+def _emittable(pending: bytes, marker: bytes) -> int:
+    """How many leading bytes of ``pending`` cannot be part of a marker still arriving."""
+    i = pending.find(marker[:1], max(0, len(pending) - len(marker) + 1))
+    while i != -1:
+        if marker.startswith(pending[i:]):
+            return i
+        i = pending.find(marker[:1], i + 1)
+    return len(pending)
 
 
 _TIMEOUT = object()

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from mlgym_tui.core.tools.editor import Editor, ToolError, ToolOutput
 from mlgym_tui.core.tools.search import find_file, search_dir, search_file
 
-__all__ = ["TOOLS", "Editor", "ParsedAction", "ToolError", "ToolOutput", "ToolSpec", "parse_action", "run_tool",
-           "tools_help"]
+__all__ = [
+    "TOOLS",
+    "Editor",
+    "ParsedAction",
+    "ToolError",
+    "ToolOutput",
+    "ToolSpec",
+    "parse_action",
+    "run_tool",
+    "tools_help",
+]
 
 
 @dataclass(frozen=True)
@@ -25,29 +34,57 @@ class ToolSpec:
     end_marker: str | None = None
 
 
-TOOLS: dict[str, ToolSpec] = {t.name: t for t in [
-    ToolSpec("open", "open <path> [<line_number>]",
-             "opens the file at path in the editor; with line_number, the window is moved to include that line"),
-    ToolSpec("goto", "goto <line_number>", "moves the window to show line_number of the open file"),
-    ToolSpec("scroll_down", "scroll_down", "moves the window down one screen of lines"),
-    ToolSpec("scroll_up", "scroll_up", "moves the window up one screen of lines"),
-    ToolSpec("create", "create <path>", "creates and opens a new empty file; fails if it exists"),
-    ToolSpec("edit", "edit <start_line>:<end_line>\n<replacement_text>\nend_of_edit",
-             "replaces lines start_line through end_line (inclusive) of the open file with the text between "
-             "the edit line and end_of_edit. Indentation matters. Python edits that introduce a syntax error "
-             "or an undefined name are refused and the file is left unchanged.", end_marker="end_of_edit"),
-    ToolSpec("insert", "insert <line_number>\n<text_to_add>\nend_of_insert",
-             "inserts text after line_number of the open file (0 inserts at the top)", end_marker="end_of_insert"),
-    ToolSpec("search_file", "search_file <search_term> [<file>]",
-             "lists the lines of the open file (or of file) that contain search_term"),
-    ToolSpec("search_dir", "search_dir <search_term> [<dir>]",
-             "lists the files under dir (default: current folder) that contain search_term, with match counts"),
-    ToolSpec("find_file", "find_file <file_name> [<dir>]",
-             "finds files named file_name (wildcards allowed) under dir (default: current folder)"),
-    ToolSpec("validate", "validate",
-             "scores your current submission with the task's evaluation without ending the episode"),
-    ToolSpec("submit", "submit", "scores your current submission and ends the episode; do this when done"),
-]}
+TOOLS: dict[str, ToolSpec] = {
+    t.name: t
+    for t in [
+        ToolSpec(
+            "open",
+            "open <path> [<line_number>]",
+            "opens the file at path in the editor; with line_number, the window is moved to include that line",
+        ),
+        ToolSpec("goto", "goto <line_number>", "moves the window to show line_number of the open file"),
+        ToolSpec("scroll_down", "scroll_down", "moves the window down one screen of lines"),
+        ToolSpec("scroll_up", "scroll_up", "moves the window up one screen of lines"),
+        ToolSpec("create", "create <path>", "creates and opens a new empty file; fails if it exists"),
+        ToolSpec(
+            "edit",
+            "edit <start_line>:<end_line>\n<replacement_text>\nend_of_edit",
+            "replaces lines start_line through end_line (inclusive) of the open file with the text between "
+            "the edit line and end_of_edit. Indentation matters. Python edits that introduce a syntax error "
+            "or an undefined name are refused and the file is left unchanged.",
+            end_marker="end_of_edit",
+        ),
+        ToolSpec(
+            "insert",
+            "insert <line_number>\n<text_to_add>\nend_of_insert",
+            "inserts text after line_number of the open file (0 inserts at the top)",
+            end_marker="end_of_insert",
+        ),
+        ToolSpec(
+            "search_file",
+            "search_file <search_term> [<file>]",
+            "lists the lines of the open file (or of file) that contain search_term",
+        ),
+        ToolSpec(
+            "search_dir",
+            "search_dir <search_term> [<dir>]",
+            "lists the files under dir (default: current folder) that contain search_term, with match counts",
+        ),
+        ToolSpec(
+            "find_file",
+            "find_file <file_name> [<dir>]",
+            "finds files named file_name (wildcards allowed) under dir (default: current folder)",
+        ),
+        ToolSpec(
+            "validate",
+            "validate",
+            "scores your current submission with the task's evaluation without ending the episode",
+        ),
+        ToolSpec(
+            "submit", "submit", "scores your current submission and ends the episode; do this when done"
+        ),
+    ]
+}
 
 
 def tools_help(names: list[str] | None = None) -> str:
@@ -81,11 +118,15 @@ def parse_action(action: str) -> ParsedAction:
         while body_lines and body_lines[-1].strip() == "":
             body_lines.pop()
         if not body_lines or body_lines[-1].strip() != spec.end_marker:
-            raise ToolError(f"Error: `{name}` needs its text on the following lines and a final line `{spec.end_marker}`.\n"
-                            f"Usage: {spec.signature}")
+            raise ToolError(
+                f"Error: `{name}` needs its text on the following lines and a final line `{spec.end_marker}`.\n"
+                f"Usage: {spec.signature}"
+            )
         return ParsedAction(name, [arg_text.strip()], "\n".join(body_lines[:-1]), text)
     if rest.strip():
-        raise ToolError(f"Error: `{name}` takes one line; run other commands as separate actions.\nUsage: {spec.signature}")
+        raise ToolError(
+            f"Error: `{name}` takes one line; run other commands as separate actions.\nUsage: {spec.signature}"
+        )
     try:
         args = shlex.split(arg_text)
     except ValueError as exc:
@@ -122,7 +163,9 @@ def run_tool(editor: Editor, parsed: ParsedAction) -> ToolOutput:
     if name == "edit":
         start_s, sep, end_s = parsed.args[0].partition(":")
         if not sep:
-            raise ToolError(f"Error: edit needs a line range like `edit 5:9`.\nUsage: {TOOLS['edit'].signature}")
+            raise ToolError(
+                f"Error: edit needs a line range like `edit 5:9`.\nUsage: {TOOLS['edit'].signature}"
+            )
         return editor.replace(_int(start_s, "start_line"), _int(end_s, "end_line"), parsed.body or "")
     if name == "insert":
         line = _int(parsed.args[0], "line_number")

@@ -146,7 +146,9 @@ class Editor:
         self.state.path = resolved
         self.state.first = 1
         view = self._view(resolved, [])
-        view.events.append(("file_changed", {"path": resolved, "start": 1, "end": 0, "lines": [], "created": True}))
+        view.events.append(
+            ("file_changed", {"path": resolved, "start": 1, "end": 0, "lines": [], "created": True})
+        )
         return view
 
     def replace(self, start: int, end: int, new_text: str) -> ToolOutput:
@@ -163,7 +165,9 @@ class Editor:
             self._check_python(path, "\n".join(lines) + "\n", source)
         self.runtime.write_file(path, source.encode("utf-8"))
         self._center(start)
-        view = self._view(path, updated, note="File updated. Check the indentation and that there are no duplicate lines.")
+        view = self._view(
+            path, updated, note="File updated. Check the indentation and that there are no duplicate lines."
+        )
         view.events.append(("file_changed", {"path": path, "start": start, "end": end, "lines": new_lines}))
         return view
 

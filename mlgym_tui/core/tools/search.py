@@ -41,7 +41,9 @@ def search_dir(editor: Editor, term: str, directory: str | None = None) -> ToolO
         return ToolOutput(f'No matches found for "{term}" in {target}')
     counts.sort()
     if len(counts) > MAX_MATCHES:
-        return ToolOutput(f'More than {MAX_MATCHES} files matched for "{term}" in {target}. Please narrow your search.')
+        return ToolOutput(
+            f'More than {MAX_MATCHES} files matched for "{term}" in {target}. Please narrow your search.'
+        )
     total = sum(c for _, c in counts)
     out = [f'Found {total} matches for "{term}" in {target}:']
     out.extend(f"{name} ({count} matches)" for name, count in counts)
@@ -51,10 +53,15 @@ def search_dir(editor: Editor, term: str, directory: str | None = None) -> ToolO
 
 def find_file(editor: Editor, name: str, directory: str | None = None) -> ToolOutput:
     target = editor.resolve(directory or ".")
-    result = editor.runtime.exec(["find", target, "-name", name, "-not", "-path", "*/.*"], timeout=SEARCH_TIMEOUT)
+    result = editor.runtime.exec(
+        ["find", target, "-name", name, "-not", "-path", "*/.*"], timeout=SEARCH_TIMEOUT
+    )
     if result.exit_code != 0 and not result.stdout:
-        raise ToolError(f"Error: folder {target} not found" if "No such file" in result.stderr
-                        else f"Error: find failed: {result.stderr.strip()[:200]}")
+        raise ToolError(
+            f"Error: folder {target} not found"
+            if "No such file" in result.stderr
+            else f"Error: find failed: {result.stderr.strip()[:200]}"
+        )
     found = sorted(p for p in result.stdout.splitlines() if p)
     if not found:
         return ToolOutput(f'No matches found for "{name}" in {target}')

@@ -1,0 +1,25 @@
+# The two commands of the README's quick start, and their building blocks.
+#   make demo   install everything into .venv and open the workbench on the default task
+#   make test   install the test dependencies, start what the tests need, run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_TASK ?= prisonersDilemma
+
+.PHONY: demo install test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[tui]'
+
+demo: install
+	$(BIN)/mlgym-tui run $(DEMO_TASK) --agent baseline
+
+test:
+	bash scripts/test.sh
+
+lint: $(BIN)/python
+	$(BIN)/ruff check mlgym_tui tests benchmarks

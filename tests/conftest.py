@@ -1,0 +1,49 @@
+"""Shared fixtures. Caches go to a per-session folder only when the caller has not chosen one, so a
+developer's warm cache (venvs, prepared data) is reused and CI stays hermetic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def require_docker() -> None:
+    """Skip without a daemon, unless MLGYM_REQUIRE_DOCKER=1 (CI), where a missing daemon is a failure."""
+    if docker_available():
+        return
+    if os.environ.get("MLGYM_REQUIRE_DOCKER") == "1":
+        pytest.fail("MLGYM_REQUIRE_DOCKER=1 but no Docker daemon answers")
+    pytest.skip("no Docker daemon (set MLGYM_REQUIRE_DOCKER=1 to make this a failure)")
+
+
+@pytest.fixture
+def tasks_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty tasks folder the code under test reads instead of the project's."""
+    root = tmp_path / "tasks"
+    root.mkdir()
+    monkeypatch.setenv("MLGYM_TASKS_DIR", str(root))
+    return root
+
+
+@pytest.fixture
+def pd_task_copy(tasks_root: Path) -> Path:
+    """A copy of prisonersDilemma in a private tasks folder, free to break."""
+    dst = tasks_root / "prisonersDilemma"
+    shutil.copytree(PROJECT / "tasks" / "prisonersDilemma", dst)
+    return dst

@@ -1,0 +1,25 @@
+"""A command printing 50 MB is capped, and the process's memory stays bounded while it streams."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CODE = """
+import resource
+from mlgym_tui.core.runtime.local import LocalRuntime
+rt = LocalRuntime(); rt.start()
+chunks = []
+res = rt.run("head -c 50000000 /dev/urandom | base64", timeout=120, on_output=chunks.append)
+rt.close()
+print(len(res.output), res.cut_bytes, sum(map(len, chunks)), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_fifty_megabytes_of_output_is_capped_and_memory_bounded() -> None:
+    proc = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    kept, cut, streamed, max_rss_kib = map(int, proc.stdout.split())
+    assert cut > 60_000_000  # base64 of 50 MB is ~67 MB
+    assert kept < 110_000 and streamed < 60_000
+    assert max_rss_kib < 150 * 1024, f"peak RSS {max_rss_kib / 1024:.0f} MiB"

@@ -1,0 +1,101 @@
+"""The Gymnasium environment: registration, check_env on every task, rewards, invalid submissions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gymnasium as gym
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import mlgym_tui  # noqa: F401 - registers the tasks
+from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.events import EventBus, EventKind
+from mlgym_tui.core.registration import env_id
+from mlgym_tui.core.task import load_task, task_ids
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("task_id", task_ids(PROJECT / "tasks"))
+def test_check_env_passes_for_every_registered_task(task_id: str) -> None:
+    env = gym.make(env_id(task_id))
+    try:
+        check_env(env.unwrapped)
+    finally:
+        env.close()
+
+
+def test_validate_rewards_gain_over_baseline_and_submit_terminates() -> None:
+    bus = EventBus()
+    seen: list = []
+    bus.subscribe(seen.append)
+    env = ResearchEnv("prisonersDilemma", bus=bus)
+    try:
+        obs, info = env.reset(seed=0)
+        assert "Prisoner's Dilemma" in obs and info["steps_left"] == env.task.limits.max_steps
+        # always defect: a different, deterministic score
+        env.step("open strategy.py")
+        obs, reward, terminated, truncated, info = env.step(
+            "edit 15:29\ndef row_strategy(history):\n    return 0\nend_of_edit")
+        assert "File updated" in obs, obs
+        obs, reward, terminated, truncated, info = env.step("validate")
+        assert not terminated and info["evaluation"]["valid"]
+        assert reward == pytest.approx(info["evaluation"]["score"] - env.task.baseline_score)
+        obs, reward, terminated, truncated, info = env.step("submit")
+        assert terminated
+        kinds = [e.kind for e in seen]
+        assert EventKind.VALIDATION in kinds and EventKind.SUBMISSION in kinds
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("def row_strategy(history):\n    raise ValueError('boom')", "raised ValueError: boom"),
+    ("def row_strategy(history):\n    return 7", "returned 7"),
+    ("def something_else(history):\n    return 0", "does not define a function row_strategy"),
+])
+def test_invalid_strategies_are_reported_not_crashing(body: str, reason: str) -> None:
+    env = ResearchEnv("prisonersDilemma")
+    try:
+        env.reset(seed=0)
+        Path(env.runtime.workspace, "strategy.py").write_text(body + "\n")
+        obs, reward, terminated, truncated, info = env.step("validate")
+        assert info["evaluation"]["valid"] is False and reward == 0.0
+        assert "Validation invalid" in obs and reason in obs
+    finally:
+        env.close()
+
+
+def test_missing_submission_file_is_reported() -> None:
+    env = ResearchEnv("prisonersDilemma")
+    try:
+        env.reset(seed=0)
+        env.step("rm strategy.py")
+        obs, *_ = env.step("submit")
+        assert "strategy.py not found" in obs
+    finally:
+        env.close()
+
+
+def test_tampering_with_the_evaluation_is_detected() -> None:
+    env = ResearchEnv("prisonersDilemma")
+    try:
+        env.reset(seed=0)
+        env.step("chmod u+w evaluate.py && echo 'print(\"{\\\"Score\\\": 5}\")' > evaluate.py")
+        obs, reward, *_ , info = env.step("validate")
+        assert "tampered" in obs and reward == 0.0
+    finally:
+        env.close()
+
+
+def test_step_limit_truncates() -> None:
+    env = ResearchEnv(task=load_task("prisonersDilemma"))
+    try:
+        env.reset(seed=0)
+        truncated = False
+        for _ in range(env.task.limits.max_steps):
+            *_, truncated, _info = env.step("true")
+        assert truncated
+    finally:
+        env.close()

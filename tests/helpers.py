@@ -1,0 +1,48 @@
+"""Small agents and utilities for tests (importable as ``tests.helpers:Name`` by the CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.task import TaskConfig
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class SlowAgent:
+    """Runs a long command so a test can kill the process mid-episode."""
+
+    name = "slow"
+    model = None
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
+        self.n = 0
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        self.n += 1
+        if self.n == 1:
+            return AgentStep("echo warming up", thought="first a quick command")
+        return AgentStep("sleep 120", thought="then a long one")
+
+    def close(self) -> None:
+        pass
+
+
+def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``mlgym-tui`` as a user would, in a subprocess."""
+    full_env = {**os.environ, "PYTHONPATH": str(PROJECT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "mlgym_tui.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=PROJECT)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
