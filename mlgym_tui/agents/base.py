@@ -40,3 +40,13 @@ class Agent(Protocol):
 
     def close(self) -> None:
         """Release what the agent holds (servers, clients)."""
+
+
+class Interjectable(Protocol):
+    """Agents that can take a message from a person mid-episode (the workbench's *interject*).
+
+    The session calls ``interject`` between steps; the agent shows the text to its model with the next
+    observation. Agents without this method simply do not offer interjection.
+    """
+
+    def interject(self, text: str) -> None: ...
