@@ -147,7 +147,6 @@ class LocalRuntime:
         self.workspace_path = (self.root / "workspace") if workspace is None else workspace
         self.workspace_path.mkdir(parents=True, exist_ok=True)
         self.workspace = str(self.workspace_path)
-        self._private = Path(tempfile.mkdtemp(prefix="mlgym-shell-"))
         self._transport: _LocalBashTransport | None = None
         self._shell: PersistentShell | None = None
         self._closed = False
@@ -182,9 +181,7 @@ class LocalRuntime:
         if self._shell is not None:
             return
         self._transport = _LocalBashTransport(self.workspace_path, self.shell_env())
-        self._shell = PersistentShell(
-            self._transport, str(self._private / "state.sh"), self.settings.output_cap_bytes
-        )
+        self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
         self._shell.initialise(self.workspace)
 
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
@@ -233,7 +230,6 @@ class LocalRuntime:
         self._closed = True
         if self._transport is not None:
             self._transport.terminate()
-        shutil.rmtree(self._private, ignore_errors=True)
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 

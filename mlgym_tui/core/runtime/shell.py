@@ -4,9 +4,10 @@ One ``bash`` lives for the whole episode so ``cd``, ``export`` and activated env
 commands. Each command travels as a single line (``eval`` of an ANSI-C quoted string, so quotes, heredocs
 and syntax errors in it cannot desynchronise the protocol), reads stdin from ``/dev/null``, and is
 followed by a sentinel line carrying its exit status and the new cwd. ``set -m`` puts every command in a
-process group of its own, so a timeout can kill the whole command tree and leave the shell alive. After
-each command the shell writes its exported variables and cwd to a state file; if the shell itself must
-be killed (a builtin ``while true`` loop, an ``exit``), a fresh one is started from that state.
+process group of its own, so a timeout can kill the whole command tree and leave the shell alive; a USR1
+trap then abandons the rest of the command list. After each command the shell reports its exported
+variables and cwd; if the shell itself dies or must be killed (an ``exit``, a crash), a fresh one is
+started from that state.
 
 Backends supply only a byte transport (:class:`ShellTransport`); all parsing, capping and decoding is here.
 """
@@ -119,14 +120,18 @@ def clean_text(text: str) -> str:
 class PersistentShell:
     """Runs commands one at a time through a :class:`ShellTransport`."""
 
-    def __init__(self, transport: ShellTransport, state_file: str, cap_bytes: int) -> None:
+    def __init__(self, transport: ShellTransport, cap_bytes: int) -> None:
         self.transport = transport
-        self.state_file = state_file
         self.cap_bytes = cap_bytes
         self.nonce = secrets.token_hex(8)
         self.marker = f"\n__MLGYM_{self.nonce}__ ".encode()
+        self.state_end = f"__MLGYM_{self.nonce}__END\n".encode()
+        self.state = b""
+        """The shell's exported variables and cwd after the last command, as bash commands."""
         self.current_dir = ""
         self._initialised = False
+        self._last_background = "0"
+        self._background_groups: set[int] = set()
 
     def initialise(self, start_dir: str) -> None:
         """Prepare a fresh shell: job control, no prompts, first state snapshot."""
@@ -144,20 +149,21 @@ class PersistentShell:
             '__mlgym_run() { eval -- "$__mlgym_cmd"; }',
             "trap 'return 124 2>/dev/null' USR1",
         ]
-        if restore:
-            lines.append(f". {ansi_c_quote(self.state_file)} >/dev/null 2>&1")
-        else:
+        if not restore:
             lines.append(f"cd -- {ansi_c_quote(self.current_dir)}")
         lines.append(self._epilogue())
-        self.transport.send(("\n".join(lines) + "\n").encode())
+        state = b"{\n" + self.state + b"} >/dev/null 2>&1\n" if restore and self.state else b""
+        self.transport.send(state + ("\n".join(lines) + "\n").encode())
         self._read_until_sentinel(time.monotonic() + 30, OutputCap(self.cap_bytes), None)
 
     def _epilogue(self) -> str:
-        state = ansi_c_quote(self.state_file)
+        """After each command: a status line (exit code, last background pid, cwd), then the shell's state
+        (``export -p`` and a ``cd``) up to an end line. The state travels on the pipe rather than into a
+        file: a file write per command costs more than the whole round trip."""
         return (
             "__mlgym_rc=$?; "
-            f"{{ export -p; printf 'cd -- %q\\n' \"$PWD\"; }} > {state} 2>/dev/null; "
-            f'printf \'\\n__MLGYM_{self.nonce}__ %d %s\\n\' "$__mlgym_rc" "$PWD"'
+            f'printf \'\\n__MLGYM_{self.nonce}__ %d %s %s\\n\' "$__mlgym_rc" "${{!:-0}}" "$PWD"; '
+            f"export -p; printf 'cd -- %q\\n__MLGYM_{self.nonce}__END\\n' \"$PWD\""
         )
 
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
@@ -165,7 +171,7 @@ class PersistentShell:
         if not self._initialised:
             raise SandboxError("shell used before start()")
         started = time.monotonic()
-        before = self.transport.process_groups()
+        before = self._background_groups
         # One line, with a no-op before it: after some syntax errors inside ``eval`` bash misparses
         # the *next* line it reads, and the ``:`` absorbs that.
         line = f":\n__mlgym_cmd={ansi_c_quote(command)}; __mlgym_run < /dev/null; {self._epilogue()}\n"
@@ -217,10 +223,17 @@ class PersistentShell:
             status = self._read_until_sentinel(min(time.monotonic() + 0.2, give_up), cap, None)
             if status is not _TIMEOUT:
                 break
+        if isinstance(status, int):
+            # bash announces the killed jobs ("Killed ...") before the next command: let it do so now,
+            # into a discarded buffer, so the notices do not open the next command's output.
+            self.transport.send(f":\n{self._epilogue()}\n".encode())
+            self._read_until_sentinel(time.monotonic() + _GRACE_AFTER_KILL, OutputCap(self.cap_bytes), None)
         return status
 
     def _restart(self) -> None:
         self.transport.restart()
+        self._last_background = "0"
+        self._background_groups = set()
         self._send_setup(restore=True)
 
     def _read_until_sentinel(
@@ -251,9 +264,25 @@ class PersistentShell:
                     pending += more
                     end = pending.find(b"\n", at + len(self.marker))
                 self._emit(cap, pending[:at], on_output)
+                state_at = pending.find(self.state_end, end)
+                while state_at < 0:
+                    more = self.transport.recv(max(deadline - time.monotonic(), 0.05))
+                    if not more:
+                        self._emit(cap, pending[:at], on_output)
+                        return _EOF if more == b"" else _TIMEOUT
+                    pending += more
+                    state_at = pending.find(self.state_end, end)
+                self.state = pending[end + 1 : state_at]
                 status_line = pending[at + len(self.marker) : end].decode("utf-8", errors="replace")
-                code, _, cwd = status_line.partition(" ")
+                code, _, rest = status_line.partition(" ")
+                last_background, _, cwd = rest.partition(" ")
                 self.current_dir = cwd
+                if last_background != self._last_background:
+                    # A background job was started: remember the groups that exist now, so a later
+                    # timeout kills only what that command started. (Scanning for process groups costs
+                    # far more than a command round trip, so it is not done for every command.)
+                    self._last_background = last_background
+                    self._background_groups = self.transport.process_groups()
                 return int(code)
             safe = _emittable(pending, self.marker)
             if safe:

@@ -121,3 +121,12 @@ def test_exec_runs_beside_the_shell_without_touching_its_state(runtime: Runtime)
 def test_close_twice_is_safe(runtime: Runtime) -> None:
     runtime.close()
     runtime.close()
+
+
+def test_a_timeout_spares_background_jobs_of_earlier_commands(runtime: Runtime) -> None:
+    runtime.run("sleep 60 >/dev/null 2>&1 &", timeout=10)
+    result = runtime.run("sleep 30", timeout=1)
+    assert result.timed_out
+    alive = runtime.run("jobs -r | wc -l", timeout=10)
+    assert alive.output.strip() == "1", alive.output
+    runtime.run("kill %1", timeout=10)

@@ -1,0 +1,83 @@
+"""Step latency: one trivial ``env.step`` through the persistent shell, recording on, against starting a
+fresh process per command (what per-call ``bash -c`` / ``docker exec`` designs pay).
+
+    .venv/bin/python benchmarks/step_latency.py [--steps 500]
+
+Prints p50/p95 for both and the ratio. Goal (local): p50 step < 1 ms and ≥ 20× faster than a fresh
+``bash -c`` per command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.events import EventBus
+from mlgym_tui.core.trajectory import TrajectoryRecorder
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+
+
+def time_env_steps(backend: str, steps: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        bus = EventBus()
+        recorder = TrajectoryRecorder(Path(tmp) / "trajectory.jsonl", {"task": "prisonersDilemma"})
+        bus.subscribe(recorder)
+        env = ResearchEnv("prisonersDilemma", backend=backend, bus=bus)
+        try:
+            env.reset(seed=0)
+            for _ in range(20):  # warm up
+                env.step("echo hi")
+            samples = []
+            for _ in range(steps):
+                start = time.perf_counter()
+                env.step("echo hi")
+                samples.append(time.perf_counter() - start)
+                if env.steps >= env.task.limits.max_steps - 1:
+                    env.steps = 0  # the benchmark measures steps, not the episode limit
+        finally:
+            env.close()
+            recorder.close()
+    return samples
+
+
+def time_fresh_bash(steps: int) -> list[float]:
+    samples = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        subprocess.run(["bash", "-c", "echo hi"], capture_output=True, check=True)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def report(label: str, samples: list[float]) -> tuple[float, float]:
+    p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
+    print(
+        f"{label:<42} p50 {p50 * 1000:8.3f} ms   p95 {p95 * 1000:8.3f} ms   mean {statistics.mean(samples) * 1000:8.3f} ms"
+    )
+    return p50, p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=500)
+    args = parser.parse_args()
+    ours = report("env.step('echo hi'), local, recording", time_env_steps("local", args.steps))
+    fresh = report("fresh `bash -c 'echo hi'` per command", time_fresh_bash(args.steps))
+    print(
+        f"{'ratio (fresh / persistent)':<42} p50 {fresh[0] / ours[0]:8.1f}×     p95 {fresh[1] / ours[1]:8.1f}×"
+    )
+
+
+if __name__ == "__main__":
+    main()
