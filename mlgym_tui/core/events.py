@@ -7,6 +7,7 @@ publishes them again, so every view works the same on live, human and recorded e
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,11 +67,16 @@ class EventBus:
 
     A subscriber that raises is reported once through the ``on_error`` hook and dropped from nothing:
     one broken view must not stop the episode or the recording.
+
+    Publishing is serialised by a re-entrant lock, so a front end may record an event (a person's
+    intervention) from its own thread while the session publishes from the episode's thread: the
+    trajectory never gets two lines interleaved, and events keep one order for every subscriber.
     """
 
     def __init__(self, on_error: Callable[[Subscriber, Exception], None] | None = None) -> None:
         self._subscribers: list[Subscriber] = []
         self._on_error = on_error
+        self._lock = threading.RLock()
         self.step = 0
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
@@ -80,11 +86,16 @@ class EventBus:
 
     def publish(self, kind: EventKind, **data: Any) -> Event:
         """Create an event at the current step and deliver it."""
-        event = Event(kind=kind, step=self.step, data=data)
-        self.deliver(event)
+        with self._lock:
+            event = Event(kind=kind, step=self.step, data=data)
+            self.deliver(event)
         return event
 
     def deliver(self, event: Event) -> None:
+        with self._lock:
+            self._deliver(event)
+
+    def _deliver(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)

@@ -92,6 +92,8 @@ class Session:
         self.totals = _Totals()
         self.bus.subscribe(self.totals)
         self._stop_requested: ExitStatus | None = None
+        self.paused_seconds = 0.0
+        """Time a person's clock was paused (human mode); left out of the wall-time limit."""
 
     def request_stop(self, status: ExitStatus = ExitStatus.INTERRUPTED) -> None:
         """Ask the loop to end before the next step (thread-safe enough: one attribute write)."""
@@ -155,13 +157,16 @@ class Session:
                 cut_bytes=0,
                 tool="task",
             )
+            bind = getattr(self.agent, "bind_bus", None)
+            if callable(bind):  # optional: agents that report events of their own (format errors)
+                bind(self.bus)
             self.agent.start(task, observation, info)
             while True:
                 if self._stop_requested is not None:
                     raise EpisodeEnd("stopped on request", self._stop_requested)
                 if self.env.steps >= max_steps:
                     raise EpisodeEnd(f"reached the step limit ({max_steps})", ExitStatus.MAX_STEPS)
-                if time.monotonic() - started > wall_time:
+                if time.monotonic() - started - self.paused_seconds > wall_time:
                     raise EpisodeEnd(f"reached the wall-time limit ({wall_time:g} s)", ExitStatus.WALL_TIME)
                 step = self.agent.act(observation, info)
                 self._add_usage(step)
@@ -182,6 +187,9 @@ class Session:
                     raise EpisodeEnd(f"reached the cost limit (${self.limits.cost:g})", ExitStatus.COST)
         except EpisodeEnd as end:
             status, message = end.status, str(end)
+            usage = getattr(end, "usage", None)  # model calls made in the step that ended the episode
+            if usage is not None:
+                self._add_usage(AgentStep("", usage=usage))
         except SandboxError as exc:
             status, message = ExitStatus.RUNTIME, str(exc)
         except KeyboardInterrupt:
