@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mlgym_tui.core.events import EventBus
 from mlgym_tui.core.task import TaskConfig
 
 
@@ -50,3 +51,12 @@ class Interjectable(Protocol):
     """
 
     def interject(self, text: str) -> None: ...
+
+
+class ReportsEvents(Protocol):
+    """Agents that publish events of their own (an LLM agent's format errors) on the episode's stream.
+
+    The session calls ``bind_bus`` once, before ``start``; agents without it publish nothing themselves.
+    """
+
+    def bind_bus(self, bus: EventBus) -> None: ...

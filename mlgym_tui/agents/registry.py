@@ -16,11 +16,47 @@ def _baseline(**_: Any) -> Agent:
     return BaselineAgent()
 
 
-BUILTIN: dict[str, Callable[..., Agent]] = {"baseline": _baseline}
+def _llm(config: list[str] | None = None, model: str | None = None, base_url: str | None = None,
+         _name: str = "default", **_: Any) -> Agent:
+    """A research agent from ``agents/<name>.yaml``; ``config`` holds the ``-c`` layers."""
+    from mlgym_tui.agents.llm import LLMAgent
+
+    return LLMAgent.from_name(_name, config, model=model, base_url=base_url)
+
+
+def _options(config: list[str] | None) -> dict[str, Any]:
+    """``-c key=value`` layers as keyword arguments for the non-LLM agents."""
+    from mlgym_tui.agents.config import merge_layers
+
+    return merge_layers({}, config or [])
+
+
+def _sweep(config: list[str] | None = None, **_: Any) -> Agent:
+    from mlgym_tui.agents.sweep import SweepAgent
+
+    return SweepAgent(**_options(config))
+
+
+def _replay(config: list[str] | None = None, **model_options: Any) -> Agent:
+    from mlgym_tui.agents.replay import ReplayAgent
+
+    return ReplayAgent.from_options(_options(config), **model_options)
+
+
+BUILTIN: dict[str, Callable[..., Agent]] = {
+    "baseline": _baseline,
+    "default": _llm,
+    "sweep": _sweep,
+    "replay": _replay,
+}
 
 
 def make_agent(name: str, **options: Any) -> Agent:
-    """Build an agent from a short name or ``module:Class``."""
+    """Build an agent from a short name, ``module:Class`` or an agent config (``agents/NAME.yaml``).
+
+    Options left unset (None, empty) are not passed on, so plain ``module:Class`` agents need not take them.
+    """
+    options = {k: v for k, v in options.items() if v not in (None, [], {})}
     if name in BUILTIN:
         return BUILTIN[name](**options)
     if ":" in name:
@@ -30,4 +66,8 @@ def make_agent(name: str, **options: Any) -> Agent:
         except (ImportError, AttributeError) as exc:
             raise UserError(f"cannot load agent {name!r}: {exc}") from exc
         return factory(**options)
+    from mlgym_tui.agents.config import agent_config_path
+
+    if agent_config_path(name) is not None:  # any agents/<name>.yaml (or a path to one) is an LLM agent
+        return _llm(_name=name, **options)
     raise UserError(f"unknown agent {name!r}; built-in agents: {', '.join(sorted(BUILTIN))}")

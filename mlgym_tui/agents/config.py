@@ -1,0 +1,212 @@
+"""The research agent's configuration: a pydantic model loaded from ``agents/*.yaml`` plus overrides.
+
+Config is data (STYLE.md): prompts, history processing, model parameters and limits live in YAML so a new
+agent is a new file, not new code. ``load_agent_config`` merges files and ``key=value`` overrides in the
+order given (``-c FILE -c key=value`` on the command line), then validates once, so a typo in any layer
+is reported as one line naming the field.
+
+API keys are deliberately not a field: only the *name* of the environment variable that holds one
+(``model.api_key_env``) can be configured, so a key can never end up in a config dump or a trajectory.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.paths import agents_dir
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Templates(_Strict):
+    """Jinja2 templates (strict undefined: a misspelt variable fails loudly at the first render)."""
+
+    system: str
+    """The system message: role, command format, the tools (``{{ commands }}``)."""
+    instance: str
+    """The first user message: the task (``{{ task_text }}``), the workspace state."""
+    next_step: str
+    """Each later user message: ``{{ observation }}``, ``{{ open_file }}``, ``{{ cwd }}``, ``{{ steps_left }}``,
+    ``{{ cost }}`` / ``{{ cost_limit }}``, ``{{ calls_left }}``."""
+    next_step_no_output: str | None = None
+    """Used instead of ``next_step`` when the observation is empty (None: ``next_step`` with a note)."""
+    format_error: str
+    """The re-ask after an answer without exactly one command (``{{ error }}``)."""
+    interjection: str = "A message from the person supervising you:\n{{ text }}\n\n"
+    """Put before the next observation when a person interjects."""
+    handover: str = "{{ text }}"
+    """Shown to an agent that takes over a forked episode (``{{ text }}`` lists what was done before)."""
+
+
+class HistoryConfig(_Strict):
+    """How past observations are kept in the prompt."""
+
+    keep_full: int = 5
+    """The last N observations are shown in full; older ones are replaced by ``elided``."""
+    elided: str = "Old environment output: ({{ lines }} lines omitted)"
+    """What an older observation becomes (``{{ lines }}``, ``{{ chars }}``)."""
+
+
+class Prices(_Strict):
+    """US dollars per million tokens."""
+
+    input: float = 0.0
+    output: float = 0.0
+
+
+class ModelConfig(_Strict):
+    """Which model, where, and how to call it."""
+
+    name: str = "openai:gpt-4o"
+    """``openai:MODEL``, ``anthropic:MODEL``, ``local:smollm2``, or a bare model name with ``base_url``."""
+    base_url: str | None = None
+    """An OpenAI-compatible server (vLLM, llama.cpp, Ollama …); the ``openai`` client is used."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the key (default: ``OPENAI_API_KEY`` /
+    ``ANTHROPIC_API_KEY``). The key itself is never configurable, so it is never recorded."""
+    temperature: float | None = 0.0
+    top_p: float | None = None
+    max_tokens: int = 2048
+    """Most tokens per answer."""
+    context_window: int | None = None
+    """Prompt + answer tokens the model accepts (None: from the price table, else unchecked)."""
+    chars_per_token: float = 3.5
+    """For the cheap prompt-size estimate used to stop before the server rejects an over-long prompt."""
+    timeout: float = 300.0
+    """Seconds one request may take."""
+    retries: int = 5
+    """Re-tries of a request that failed with a rate limit (429), a 5xx or a dropped connection."""
+    backoff: float = 2.0
+    """First wait in seconds before a retry; doubles each time (a server's Retry-After wins)."""
+    backoff_max: float = 60.0
+    prices: Prices | None = None
+    """Per-million-token prices; overrides the built-in table (needed for costs of unknown models)."""
+    use_tools: bool = False
+    """Also offer the command as a native tool call (function calling); answers may use either form."""
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Further request parameters passed to the SDK as they are."""
+
+
+class Limits(_Strict):
+    """Per-episode model limits (the session's step and wall-time limits apply on top)."""
+
+    cost: float | None = None
+    """US dollars; the episode ends with ``exit_cost`` (autosubmitting) when the next call would exceed it."""
+    calls: int | None = None
+    """Most model calls; also ends with ``exit_cost``."""
+    format_errors: int = 3
+    """Re-asks after unparsable answers within one step before ending with ``exit_format``."""
+
+
+class AgentConfig(_Strict):
+    """One research agent (``agents/<name>.yaml``)."""
+
+    name: str = "default"
+    description: str = ""
+    templates: Templates
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    limits: Limits = Field(default_factory=Limits)
+    tools: list[str] | None = None
+    """Tools shown in the prompt (None: all)."""
+    demonstration: str | None = None
+    """An example exchange appended to the system message."""
+
+
+def agent_config_path(name: str) -> Path | None:
+    """``agents/NAME.yaml`` (or a path to a YAML file), if it exists."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        return candidate
+    path = agents_dir() / f"{name}.yaml"
+    return path if path.is_file() else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    return raw
+
+
+def deep_merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
+    """``layer`` over ``base``; nested mappings merge, everything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in layer.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def parse_override(text: str) -> dict[str, Any]:
+    """``a.b.c=VALUE`` → ``{"a": {"b": {"c": VALUE}}}``; VALUE is read as YAML (numbers, true, lists)."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"-c {text!r}: expected a YAML file or key=value")
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError:
+        parsed = value
+    out: dict[str, Any] = {}
+    node = out
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = parsed
+    return out
+
+
+def merge_layers(base: dict[str, Any], layers: list[str]) -> dict[str, Any]:
+    """Apply ``-c`` layers in order: an existing ``.yaml`` file is merged whole, anything else is key=value."""
+    merged = base
+    for layer in layers:
+        path = Path(layer)
+        if "=" not in layer or (path.suffix in (".yaml", ".yml") and path.is_file()):
+            merged = deep_merge(merged, _read_yaml(path))
+        else:
+            merged = deep_merge(merged, parse_override(layer))
+    return merged
+
+
+def _describe(source: str, exc: ValidationError) -> str:
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = "unknown field (see agents/README.md)" if err["type"] == "extra_forbidden" else err["msg"]
+    if err["loc"] and err["loc"][-1] in ("api_key", "key"):
+        msg = "API keys are read from the environment only; set model.api_key_env to the variable's name"
+    return f"{source}: field '{loc}': {msg}"
+
+
+def load_agent_config(name: str = "default", layers: list[str] | None = None) -> AgentConfig:
+    """The config of agent ``name`` (``agents/NAME.yaml``) with ``-c`` layers applied, validated."""
+    path = agent_config_path(name)
+    if path is None:
+        raise ConfigError(f"no agent config {name!r} (looked for {agents_dir() / (name + '.yaml')})")
+    raw = merge_layers(_read_yaml(path), layers or [])
+    try:
+        return AgentConfig.model_validate(raw)
+    except ValidationError as exc:
+        # name the layers' keys, never their values (a mistaken -c could carry a secret)
+        shown = [layer if "=" not in layer else layer.split("=", 1)[0] + "=…" for layer in layers or []]
+        source = str(path) if not shown else f"{path} with -c {' -c '.join(shown)}"
+        raise ConfigError(_describe(source, exc)) from exc

@@ -1,0 +1,108 @@
+"""Messages through the official ``anthropic`` SDK (``anthropic:MODEL``).
+
+The conversation is kept in the OpenAI shape (a system message, then alternating user/assistant); this
+client lifts the system message into Anthropic's ``system`` parameter.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from mlgym_tui.agents.config import ModelConfig
+from mlgym_tui.agents.models.base import (
+    Message,
+    ModelReply,
+    Transient,
+    context_error,
+    is_context_overflow,
+    redact,
+    resolve_pricing,
+    retry_after_seconds,
+    with_retries,
+)
+from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.core.exits import ModelAPIError
+
+COMMAND_TOOL = {
+    "name": "run_command",
+    "description": "Run exactly one command (a tool of the interface or a shell command).",
+    "input_schema": {
+        "type": "object",
+        "properties": {"command": {"type": "string", "description": "the command, as you would type it"}},
+        "required": ["command"],
+    },
+}
+
+
+class AnthropicModel:
+    """``anthropic:MODEL``."""
+
+    def __init__(self, model: str, config: ModelConfig, base_url: str | None = None) -> None:
+        import anthropic
+
+        self._anthropic = anthropic
+        self.model = model
+        self.name = f"anthropic:{model}"
+        self.config = config
+        env_name = config.api_key_env or "ANTHROPIC_API_KEY"
+        self._key = os.environ.get(env_name)
+        if not self._key:
+            raise ConfigError(f"model {self.name}: set the {env_name} environment variable to your API key")
+        self.pricing, window = resolve_pricing(self.name, config.prices)
+        self.context_window = config.context_window or window
+        self._client = anthropic.Anthropic(
+            api_key=self._key, base_url=base_url, max_retries=0, timeout=config.timeout
+        )
+
+    def _request(self, messages: list[Message]) -> dict[str, Any]:
+        c = self.config
+        system = [m["content"] for m in messages if m["role"] == "system"]
+        turns = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
+        params: dict[str, Any] = {"model": self.model, "max_tokens": c.max_tokens, "messages": turns}
+        if system:
+            params["system"] = "\n\n".join(system)
+        if c.temperature is not None:
+            params["temperature"] = c.temperature
+        if c.top_p is not None:
+            params["top_p"] = c.top_p
+        if c.use_tools:
+            params["tools"] = [COMMAND_TOOL]
+        params.update(c.extra)
+        return params
+
+    def _call(self, params: dict[str, Any]) -> Any:
+        anthropic = self._anthropic
+        try:
+            return self._client.messages.create(**params)
+        except (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APIConnectionError) as exc:
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            raise Transient(redact(str(exc), self._key), retry_after_seconds(headers)) from None
+        except anthropic.APIStatusError as exc:
+            message = redact(str(exc), self._key)
+            if exc.status_code >= 500 or exc.status_code == 529:
+                raise Transient(message) from None
+            if exc.status_code in (400, 413) and is_context_overflow(message):
+                raise context_error(message) from None
+            raise ModelAPIError(f"{self.name}: {message[:500]}") from None
+
+    def query(self, messages: list[Message]) -> ModelReply:
+        params = self._request(messages)
+        response, retries = with_retries(
+            lambda: self._call(params), self.config.retries, self.config.backoff, self.config.backoff_max
+        )
+        texts: list[str] = []
+        command = None
+        for block in response.content or []:
+            if block.type == "text":
+                texts.append(block.text)
+            elif block.type == "tool_use" and command is None:
+                command = str((block.input or {}).get("command", ""))
+        usage = response.usage
+        tokens_in = int(getattr(usage, "input_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "output_tokens", 0) or 0)
+        cost = self.pricing.cost(tokens_in, tokens_out) if self.pricing else 0.0
+        return ModelReply("".join(texts), command, tokens_in, tokens_out, cost, retries)
+
+    def close(self) -> None:
+        self._client.close()

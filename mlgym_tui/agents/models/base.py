@@ -1,0 +1,139 @@
+"""What every model client shares: the reply record, the protocol, retries with backoff, key redaction.
+
+Clients raise the session's ending exceptions directly — :class:`ContextWindowExceeded` when the prompt
+no longer fits, :class:`ModelAPIError` when the provider refuses for good — so the agent loop needs no
+provider-specific error handling. Transient failures (429, 5xx, dropped connections) are retried here
+with exponential backoff, honouring a server's ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from mlgym_tui.agents.models.prices import price_for
+from mlgym_tui.core.exits import ContextWindowExceeded, ModelAPIError
+
+Message = dict[str, str]
+"""``{"role": "system" | "user" | "assistant", "content": text}``."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    """One answer: its text (and a native tool call's command, if the model used one), and its cost."""
+
+    text: str
+    tool_command: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    retries: int = 0
+
+
+class Model(Protocol):
+    name: str
+    """The model spec as recorded in trajectories (``openai:gpt-4o``)."""
+    context_window: int | None
+
+    def query(self, messages: list[Message]) -> ModelReply:
+        """Answer the conversation. ``messages`` must not be modified (the agent keeps it)."""
+
+    def close(self) -> None:
+        """Release connections and servers."""
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Dollars per million tokens, in and out."""
+
+    input: float = 0.0
+    output: float = 0.0
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        return (tokens_in * self.input + tokens_out * self.output) / 1_000_000
+
+
+def resolve_pricing(model: str, override: Any | None) -> tuple[Pricing | None, int | None]:
+    """Prices (config override first, then the table) and the table's context window."""
+    known = price_for(model)
+    window = known.context_window if known else None
+    if override is not None:
+        return Pricing(override.input, override.output), window
+    return (Pricing(known.input, known.output) if known else None), window
+
+
+class Transient(Exception):
+    """A failure worth retrying; ``retry_after`` is the server's hint in seconds, if it gave one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """The ``Retry-After`` header (seconds form) of an HTTP error response, if any."""
+    try:
+        value = headers.get("retry-after") if headers is not None else None
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def with_retries(
+    call: Callable[[], T],
+    retries: int,
+    backoff: float,
+    backoff_max: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[T, int]:
+    """Run ``call``; on :class:`Transient` wait (exponential, jittered, capped) and try again.
+
+    Returns the result and how many retries it took; after ``retries`` failed retries the last error
+    ends the episode as ``exit_api``.
+    """
+    attempt = 0
+    while True:
+        try:
+            return call(), attempt
+        except Transient as exc:
+            if attempt >= retries:
+                raise ModelAPIError(f"model API still failing after {retries} retries: {exc}") from exc
+            delay = exc.retry_after
+            if delay is None:
+                delay = backoff * (2**attempt) * (0.8 + 0.4 * random.random())
+            sleep(min(delay, backoff_max))
+            attempt += 1
+
+
+_CONTEXT_MARKERS = (
+    "context_length_exceeded",
+    "maximum context length",
+    "context length",
+    "context window",
+    "prompt is too long",
+    "too many tokens",
+    "exceeds the available context size",
+    "exceed_context_size",
+)
+
+
+def is_context_overflow(message: str) -> bool:
+    """Whether a 400-class error text says the prompt was too long (wording differs per server)."""
+    low = message.lower()
+    return any(marker in low for marker in _CONTEXT_MARKERS)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` without ``secret`` (providers echo parts of bad keys in error messages)."""
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, "***")
+    return text
+
+
+def context_error(message: str) -> ContextWindowExceeded:
+    return ContextWindowExceeded(f"the prompt no longer fits the model's context window: {message[:300]}")

@@ -1,0 +1,126 @@
+"""Chat completions through the official ``openai`` SDK: OpenAI itself, or any OpenAI-compatible server
+(vLLM, llama.cpp, Ollama) given ``base_url``.
+
+The SDK's own retries are turned off so that every retry is counted and backed off in one place
+(:func:`~mlgym_tui.agents.models.base.with_retries`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from mlgym_tui.agents.config import ModelConfig
+from mlgym_tui.agents.models.base import (
+    Message,
+    ModelReply,
+    Transient,
+    context_error,
+    is_context_overflow,
+    redact,
+    resolve_pricing,
+    retry_after_seconds,
+    with_retries,
+)
+from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.core.exits import ModelAPIError
+
+COMMAND_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "run_command",
+        "description": "Run exactly one command (a tool of the interface or a shell command).",
+        "parameters": {
+            "type": "object",
+            "properties": {"command": {"type": "string", "description": "the command, as you would type it"}},
+            "required": ["command"],
+        },
+    },
+}
+
+NO_KEY = "not-needed"
+"""Sent to keyless OpenAI-compatible servers, which ignore it (the SDK insists on some value)."""
+
+
+class OpenAIModel:
+    """``openai:MODEL`` or ``MODEL`` at ``base_url``."""
+
+    def __init__(self, model: str, config: ModelConfig, base_url: str | None = None, label: str | None = None) -> None:
+        import openai
+
+        self._openai = openai
+        self.model = model
+        self.name = label or (f"openai:{model}" if base_url is None else model)
+        self.config = config
+        self.base_url = base_url
+        env_name = config.api_key_env or "OPENAI_API_KEY"
+        self._key = os.environ.get(env_name)
+        if not self._key:
+            if base_url is None:
+                raise ConfigError(f"model {self.name}: set the {env_name} environment variable to your API key")
+            self._key = NO_KEY
+        self.pricing, window = resolve_pricing(self.name, config.prices)
+        self.context_window = config.context_window or window
+        self._client = openai.OpenAI(
+            api_key=self._key, base_url=base_url, max_retries=0, timeout=config.timeout
+        )
+
+    def _request(self, messages: list[Message]) -> dict[str, Any]:
+        c = self.config
+        params: dict[str, Any] = {"model": self.model, "messages": messages}
+        # OpenAI's newer models take max_completion_tokens; compatible servers know max_tokens.
+        params["max_completion_tokens" if self.base_url is None else "max_tokens"] = c.max_tokens
+        if c.temperature is not None:
+            params["temperature"] = c.temperature
+        if c.top_p is not None:
+            params["top_p"] = c.top_p
+        if c.use_tools:
+            params["tools"] = [COMMAND_TOOL]
+        params.update(c.extra)
+        return params
+
+    def _call(self, params: dict[str, Any]) -> Any:
+        openai = self._openai
+        try:
+            return self._client.chat.completions.create(**params)
+        except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as exc:
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            raise Transient(redact(str(exc), self._key), retry_after_seconds(headers)) from None
+        except openai.APIStatusError as exc:
+            message = redact(str(exc), self._key)
+            if exc.status_code >= 500:
+                raise Transient(message) from None
+            if exc.status_code in (400, 413) and is_context_overflow(message):
+                raise context_error(message) from None
+            raise ModelAPIError(f"{self.name}: {message[:500]}") from None
+
+    def query(self, messages: list[Message]) -> ModelReply:
+        params = self._request(messages)
+        response, retries = with_retries(
+            lambda: self._call(params), self.config.retries, self.config.backoff, self.config.backoff_max
+        )
+        if not response.choices:
+            raise ModelAPIError(f"{self.name}: the server returned no choices")
+        choice = response.choices[0]
+        message = choice.message
+        text = message.content or ""
+        command = None
+        for call in message.tool_calls or []:
+            try:
+                args = json.loads(call.function.arguments or "{}")
+            except ValueError:
+                args = {}
+            command = str(args.get("command", ""))
+            break
+        usage = response.usage
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        if usage is None:  # some servers omit usage: estimate so limits still work
+            tokens_in = int(sum(len(m["content"]) for m in messages) / self.config.chars_per_token)
+            tokens_out = int(len(text) / self.config.chars_per_token)
+        cost = self.pricing.cost(tokens_in, tokens_out) if self.pricing else 0.0
+        return ModelReply(text, command, tokens_in, tokens_out, cost, retries)
+
+    def close(self) -> None:
+        self._client.close()
