@@ -160,9 +160,6 @@ class Session:
             bind = getattr(self.agent, "bind_bus", None)
             if callable(bind):  # optional: agents that report events of their own (format errors)
                 bind(self.bus)
-            bind = getattr(self.agent, "bind_bus", None)
-            if callable(bind):  # optional: agents that report events of their own (format errors)
-                bind(self.bus)
             self.agent.start(task, observation, info)
             while True:
                 if self._stop_requested is not None:
@@ -190,9 +187,6 @@ class Session:
                     raise EpisodeEnd(f"reached the cost limit (${self.limits.cost:g})", ExitStatus.COST)
         except EpisodeEnd as end:
             status, message = end.status, str(end)
-            usage = getattr(end, "usage", None)  # model calls made in the step that ended the episode
-            if usage is not None:
-                self._add_usage(AgentStep("", usage=usage))
             usage = getattr(end, "usage", None)  # model calls made in the step that ended the episode
             if usage is not None:
                 self._add_usage(AgentStep("", usage=usage))
