@@ -46,3 +46,31 @@ def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+class _ScriptedAgent:
+    """Plays a fixed list of actions, then submits."""
+
+    name = "scripted"
+    model = None
+    script: tuple[str, ...] = ()
+
+    def __init__(self, **_: Any) -> None:
+        self.queue: list[str] = []
+
+    def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
+        self.queue = list(self.script)
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        return AgentStep(self.queue.pop(0) if self.queue else "submit", thought="scripted")
+
+    def close(self) -> None:
+        pass
+
+
+class NoteThenSleepAgent(_ScriptedAgent):
+    script = ("memory_write A forgiveness of 0.3 beat the baseline by 0.1", "sleep 120")
+
+
+class RecallAgent(_ScriptedAgent):
+    script = ("memory_read what helped against the opponents",)

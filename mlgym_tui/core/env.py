@@ -22,9 +22,10 @@ import gymnasium as gym
 from mlgym_tui.core.data import PreparedData, prepare_data
 from mlgym_tui.core.evaluation import describe, run_evaluation
 from mlgym_tui.core.events import EventBus, EventKind
+from mlgym_tui.core.memory import MemoryStore
 from mlgym_tui.core.runtime import Runtime, RuntimeSettings, make_runtime
 from mlgym_tui.core.task import TaskConfig, improvement, load_task
-from mlgym_tui.core.tools import Editor, ToolError, parse_action, run_tool
+from mlgym_tui.core.tools import MEMORY_TOOLS, Editor, ToolError, parse_action, run_tool
 from mlgym_tui.core.trajectory import Evaluation
 from mlgym_tui.core.venvs import ensure_venv
 
@@ -71,6 +72,7 @@ class ResearchEnv(gym.Env[str, str]):
         bus: EventBus | None = None,
         render_mode: str | None = None,
         full_data: bool = False,
+        memory: MemoryStore | None = None,
     ) -> None:
         if task is None:
             if task_id is None:
@@ -82,6 +84,7 @@ class ResearchEnv(gym.Env[str, str]):
         self.bus = bus or EventBus()
         self.render_mode = render_mode
         self.full_data = full_data
+        self.memory = memory
         self.observation_space = TextSpace()
         self.action_space = TextSpace()
         self.runtime: Runtime | None = None
@@ -108,6 +111,7 @@ class ResearchEnv(gym.Env[str, str]):
             settings.path_prepend = [str(self._python.parent), *settings.path_prepend]
             settings.python = str(self._python)
         settings.env = {**settings.env, "MLGYM_TASK": self.task.id}
+        settings.read_only = [*self.task.read_only, *settings.read_only]
         return make_runtime(self.backend, settings)
 
     def _populate(self, runtime: Runtime) -> None:
@@ -170,6 +174,8 @@ class ResearchEnv(gym.Env[str, str]):
                 observation = describe(self.task, evaluation, final=final)
                 reward = self._reward(evaluation)
                 terminated = final
+            elif tool in MEMORY_TOOLS:
+                observation = self._memory(tool, parsed.args[0])
             elif tool is not None:
                 out = run_tool(self.editor, parsed)
                 observation = out.text
@@ -192,6 +198,29 @@ class ResearchEnv(gym.Env[str, str]):
             )
         self._last_observation = observation
         return observation, reward, terminated, self._truncated(), self._info(exit_code, evaluation)
+
+    def _memory(self, tool: str, text: str) -> str:
+        """The research-log tools run here, on the host: the sandbox never touches the store."""
+        if self.memory is None:
+            raise ToolError(f"Error: `{tool}` is not enabled for this episode")
+        best = self.best.score if self.best else None
+        if tool == "memory_write":
+            note = self.memory.write(text, step=self.steps, best_score=best)
+            self.bus.publish(EventKind.MEMORY, op="write", text=note.text, best_score=best,
+                             ranker=self.memory.ranker.name)
+            return f"Noted (step {note.step}). Your research log has {len(self.memory.all_notes)} notes."
+        hits = self.memory.read(text)
+        self.bus.publish(EventKind.MEMORY, op="read", query=text, ranker=self.memory.ranker.name,
+                         results=[{"text": n.text, "step": n.step, "run": n.run, "score": round(s, 4)}
+                                  for n, s in hits])
+        if not hits:
+            return "Your research log is empty."
+        lines = [f"Notes closest to {text!r} ({self.memory.ranker.description}):"]
+        for note, _score in hits:
+            origin = "" if note.run == (self.memory.path.parent.name) else f", from run {note.run}"
+            best_note = "" if note.best_score is None else f", best score then {note.best_score:g}"
+            lines.append(f"- [step {note.step}{origin}{best_note}] {note.text}")
+        return "\n".join(lines)
 
     def _run_shell(self, command: str) -> tuple[str, int]:
         assert self.runtime is not None

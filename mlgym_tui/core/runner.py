@@ -12,7 +12,9 @@ from typing import Any
 
 from mlgym_tui.agents.base import Agent
 from mlgym_tui.core.env import ResearchEnv
-from mlgym_tui.core.events import EventBus, Subscriber
+from mlgym_tui.core.events import EventBus, EventKind, Subscriber
+from mlgym_tui.core.memory import MemoryStore, make_ranker
+from mlgym_tui.core.memory.store import MEMORY_FILE
 from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.session import Controller, Session, SessionLimits
 from mlgym_tui.core.task import TaskConfig
@@ -32,6 +34,13 @@ class EpisodeSpec:
     limits: SessionLimits = field(default_factory=SessionLimits)
     config: dict[str, Any] = field(default_factory=dict)
     """Agent/run configuration recorded in the trajectory header (never secrets)."""
+    memory: bool = False
+    """Offer the memory_write / memory_read tools (the research log)."""
+    memory_from: list[Path] = field(default_factory=list)
+    """Run folders (or memory.jsonl files) whose notes are carried into this episode."""
+    memory_dir: Path | None = None
+    """A per-task memory folder: notes of earlier runs are read from ``<dir>/<task>/memory.jsonl`` and this
+    run's notes are appended there at the end."""
 
 
 @contextmanager
@@ -77,12 +86,22 @@ def run_episode(
     bus.subscribe(recorder)
     for sub in subscribers or []:
         bus.subscribe(sub)
-    env = ResearchEnv(task=spec.task, backend=spec.backend, runtime_settings=spec.settings, bus=bus)
+    memory = _open_memory(spec, folder) if spec.memory else None
+    env = ResearchEnv(
+        task=spec.task, backend=spec.backend, runtime_settings=spec.settings, bus=bus, memory=memory
+    )
     if log is not None:
         env.log = log
     session = Session(env, spec.agent, spec.limits, controller)
     if on_session is not None:
         on_session(session)
+    if memory is not None:
+        for warning in memory.warnings:
+            bus.publish(EventKind.ERROR, message=warning, source="memory")
+        if memory.fallback_reason:
+            bus.publish(
+                EventKind.MEMORY, op="fallback", ranker=memory.ranker.name, message=memory.fallback_reason
+            )
     try:
         with _sigterm_as_interrupt():
             result = session.run(seed=spec.seed)
@@ -95,7 +114,25 @@ def run_episode(
         env.close()
         spec.agent.close()
         recorder.close()
+        if memory is not None:
+            memory.close()
     return folder, result
+
+
+def _open_memory(spec: EpisodeSpec, folder: Path) -> MemoryStore:
+    ranker, reason = make_ranker()
+    carried = list(spec.memory_from)
+    mirror = spec.memory_dir / spec.task.id / MEMORY_FILE if spec.memory_dir is not None else None
+    if mirror is not None and mirror.exists():
+        carried.append(mirror)
+    return MemoryStore(
+        folder / MEMORY_FILE,
+        spec.task.id,
+        ranker,
+        carried_from=carried,
+        fallback_reason=reason,
+        mirror=mirror,
+    )
 
 
 def _raise(exc: Exception) -> None:

@@ -32,6 +32,8 @@ class ToolSpec:
     signature: str
     doc: str
     end_marker: str | None = None
+    raw: bool = False
+    """The whole rest of the action (all lines) is one argument, unparsed."""
 
 
 TOOLS: dict[str, ToolSpec] = {
@@ -83,13 +85,29 @@ TOOLS: dict[str, ToolSpec] = {
         ToolSpec(
             "submit", "submit", "scores your current submission and ends the episode; do this when done"
         ),
+        ToolSpec(
+            "memory_write",
+            "memory_write <text>",
+            "stores a note in your research log (with the step and current best score); it survives when old "
+            "observations are dropped from your context and is carried into later attempts",
+            raw=True,
+        ),
+        ToolSpec(
+            "memory_read",
+            "memory_read <query>",
+            "returns the notes in your research log closest in meaning to query, with their step numbers",
+            raw=True,
+        ),
     ]
 }
+
+MEMORY_TOOLS = ("memory_write", "memory_read")
+DEFAULT_TOOLS = [name for name in TOOLS if name not in MEMORY_TOOLS]
 
 
 def tools_help(names: list[str] | None = None) -> str:
     """The COMMANDS section of an agent prompt."""
-    chosen = [TOOLS[n] for n in (names or list(TOOLS)) if n in TOOLS]
+    chosen = [TOOLS[n] for n in (names or DEFAULT_TOOLS) if n in TOOLS]
     return "\n".join(f"{t.name}:\n  docstring: {t.doc}\n  signature: {t.signature}" for t in chosen)
 
 
@@ -113,6 +131,11 @@ def parse_action(action: str) -> ParsedAction:
     if spec is None:
         return ParsedAction(None, [], None, text)
     arg_text = words[1] if len(words) > 1 else ""
+    if spec.raw:
+        body = "\n".join(part for part in (arg_text, rest) if part).strip()
+        if not body:
+            raise ToolError(f"Error: `{name}` needs text.\nUsage: {spec.signature}")
+        return ParsedAction(name, [body], None, text)
     if spec.end_marker:
         body_lines = rest.split("\n") if rest else []
         while body_lines and body_lines[-1].strip() == "":
