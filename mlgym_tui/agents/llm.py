@@ -201,7 +201,7 @@ class LLMAgent:
             raise CostLimitExceeded(f"reached the model call limit ({limits.calls})")
         if limits.cost is not None and self.cost >= limits.cost:
             raise CostLimitExceeded(f"reached the agent's cost limit (${limits.cost:g}, spent ${self.cost:.4f})")
-        window = self._model.context_window
+        window = self.config.model.context_window or self._model.context_window
         if window:
             needed = self.history.estimated_tokens(self.config.model.chars_per_token) + self.config.model.max_tokens
             if needed > window:

@@ -22,7 +22,7 @@ def make_model(config: ModelConfig) -> Model:
     if provider == "openai":
         from mlgym_tui.agents.models.openai_client import OpenAIModel
 
-        return OpenAIModel(model, config, base_url=config.base_url)
+        return OpenAIModel(model, config, base_url=config.base_url, label=config.name)
     if provider == "anthropic":
         from mlgym_tui.agents.models.anthropic_client import AnthropicModel
 

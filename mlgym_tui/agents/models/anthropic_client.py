@@ -6,6 +6,7 @@ client lifts the system message into Anthropic's ``system`` parameter.
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
@@ -54,6 +55,8 @@ class AnthropicModel:
         self._client = anthropic.Anthropic(
             api_key=self._key, base_url=base_url, max_retries=0, timeout=config.timeout
         )
+        # Newer SDKs dropped sampling parameters the API no longer takes; send them only where known.
+        self._accepts = set(inspect.signature(self._client.messages.create).parameters)
 
     def _request(self, messages: list[Message]) -> dict[str, Any]:
         c = self.config
@@ -62,9 +65,9 @@ class AnthropicModel:
         params: dict[str, Any] = {"model": self.model, "max_tokens": c.max_tokens, "messages": turns}
         if system:
             params["system"] = "\n\n".join(system)
-        if c.temperature is not None:
+        if c.temperature is not None and "temperature" in self._accepts:
             params["temperature"] = c.temperature
-        if c.top_p is not None:
+        if c.top_p is not None and "top_p" in self._accepts:
             params["top_p"] = c.top_p
         if c.use_tools:
             params["tools"] = [COMMAND_TOOL]

@@ -29,10 +29,13 @@ class ScriptedModel:
         self._script = iter(()) if callable(script) else iter(script)
         self.calls = 0
         self.last_messages: list[Message] = []
+        self.last_prompt = ""
+        """The last message of the latest query, as it was sent (the list itself grows afterwards)."""
 
     def query(self, messages: list[Message]) -> ModelReply:
         self.calls += 1
         self.last_messages = messages
+        self.last_prompt = messages[-1]["content"] if messages else ""
         answer = self._fn(messages) if self._fn is not None else next(self._script, SUBMIT)
         return answer if isinstance(answer, ModelReply) else ModelReply(answer)
 
