@@ -40,7 +40,10 @@ class AnthropicModel:
     """``anthropic:MODEL``."""
 
     def __init__(self, model: str, config: ModelConfig, base_url: str | None = None) -> None:
-        import anthropic
+        try:
+            import anthropic
+        except ImportError as exc:
+            raise ConfigError("LLM agents need the model SDKs: pip install 'mlgym-tui[llm]'") from exc
 
         self._anthropic = anthropic
         self.model = model

@@ -47,7 +47,10 @@ class OpenAIModel:
     """``openai:MODEL`` or ``MODEL`` at ``base_url``."""
 
     def __init__(self, model: str, config: ModelConfig, base_url: str | None = None, label: str | None = None) -> None:
-        import openai
+        try:
+            import openai
+        except ImportError as exc:
+            raise ConfigError("LLM agents need the model SDKs: pip install 'mlgym-tui[llm]'") from exc
 
         self._openai = openai
         self.model = model
