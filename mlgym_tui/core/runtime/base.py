@@ -63,6 +63,12 @@ class RuntimeSettings:
     """GPU device ids for this episode's container (``["all"]`` for every GPU); None for none."""
     labels: dict[str, str] = field(default_factory=dict)
     """Extra container labels (batch id, run folder)."""
+    gpus_per_episode: int | None = None
+    """With ``gpus``: take this many devices from that pool for each episode, disjoint from the devices
+    of every other episode running on this host; None gives every episode all of ``gpus``."""
+    read_only: list[str] = field(default_factory=list)
+    """Workspace paths (relative) the agent must not change; backends that can enforce it make them
+    unwritable by the agent as they are copied in (the task's ``read_only`` list)."""
 
 
 @runtime_checkable

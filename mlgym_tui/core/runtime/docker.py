@@ -1,0 +1,501 @@
+"""The docker backend: one container per episode, the agent's persistent shell on one exec socket.
+
+- The container runs ``sleep infinity`` under Docker's init; the agent's shell is one attached
+  ``docker exec`` as the non-root user ``agent`` (see :mod:`.docker_shell`); a root supervisor on a second
+  exec does process control and the file API with the agent's permissions (:mod:`.docker_supervisor`).
+- The workspace is a labelled named volume at ``/home/agent/workspace``, so the evaluation container can
+  mount the very same files read-only.
+- Limits are the settings' (network off, memory without swap, CPUs, pids, GPUs via device requests);
+  capabilities are cut to what the supervisor needs, and ``no-new-privileges`` makes setuid binaries
+  useless to the agent.
+- Evaluation runs in a separate short-lived container from the same image: workspace read-only, the task
+  folder read-only, the private (test) data mounted only there, network off. The test data is never in the
+  agent's container, so the agent cannot read it at any time.
+- Everything is labelled ``mlgym-tui.managed``; leftovers of dead processes on this host are removed at
+  the first start in a process, and ``mlgym-tui image prune`` removes them all.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import posixpath
+import secrets
+import shutil
+import socket
+import tarfile
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mlgym_tui.core.errors import RuntimeUnavailable, SandboxError
+from mlgym_tui.core.runtime.base import CommandResult, ExecResult, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.docker_exec import ExecStream
+from mlgym_tui.core.runtime.docker_gpus import device_requests, lease_for
+from mlgym_tui.core.runtime.docker_shell import DockerShellTransport
+from mlgym_tui.core.runtime.docker_supervisor import Supervisor
+from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
+
+AGENT_USER = "agent"
+HOME = "/home/agent"
+WORKSPACE = f"{HOME}/workspace"
+TASK_MOUNT = "/mlgym/task"
+PRIVATE_MOUNT = "/mlgym/private"
+HOST_CA_MOUNT = "/etc/ssl/certs/mlgym-host-ca.pem"
+
+LABEL_MANAGED = "mlgym-tui.managed"
+LABEL_EPISODE = "mlgym-tui.episode"
+LABEL_ROLE = "mlgym-tui.role"
+LABEL_OWNER = "mlgym-tui.owner"
+"""``host:pid:start-time`` of the process that made the object: how leftovers are recognised."""
+
+# What the root supervisor needs (file ownership for `protect`, signals, acting as the agent); the
+# agent's own processes get no capabilities at all, being non-root under no-new-privileges.
+_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETUID", "SETGID"]
+_CA_VARIABLES = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+_OPEN: weakref.WeakSet[DockerRuntime] = weakref.WeakSet()
+_stale_checked = threading.Event()
+
+
+def connect(timeout: float = 60) -> Any:
+    """A client for the local daemon, or a one-line RuntimeUnavailable saying what to do instead."""
+    try:
+        import docker
+    except ImportError as exc:
+        raise RuntimeUnavailable(
+            "the docker backend needs the docker SDK: pip install 'mlgym-tui[docker]' (or use --backend local)"
+        ) from exc
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the daemon means the same to the user
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RuntimeUnavailable(
+            f"cannot reach the Docker daemon ({reason[:160]}); start dockerd, or use --backend local"
+        ) from exc
+    return client
+
+
+def owner_label() -> str:
+    """This process, as ``host:pid:start-time`` (start time guards against a reused pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid())}"
+
+
+def _start_time(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        return data[data.rfind(b")") + 2 :].split()[19].decode()
+    except (OSError, IndexError):
+        return "?"
+
+
+def _owner_is_gone(label: str | None) -> bool:
+    """Whether the labelled owner was a process on this host that no longer runs."""
+    if not label:
+        return False
+    host, _, rest = label.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return not os.path.exists(f"/proc/{pid}") or _start_time(int(pid)) != started
+
+
+def remove_managed(client: Any, only_stale: bool = True) -> tuple[int, int]:
+    """Remove the project's containers and workspace volumes (only those of dead owners by default);
+    returns how many of each were removed."""
+    containers = volumes = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL_MANAGED}):
+        if only_stale and not _owner_is_gone(container.labels.get(LABEL_OWNER)):
+            continue
+        with contextlib.suppress(Exception):
+            container.remove(force=True, v=True)
+            containers += 1
+    for volume in client.volumes.list(filters={"label": LABEL_MANAGED}):
+        if only_stale and not _owner_is_gone((volume.attrs.get("Labels") or {}).get(LABEL_OWNER)):
+            continue
+        with contextlib.suppress(Exception):
+            volume.remove(force=True)
+            volumes += 1
+    return containers, volumes
+
+
+def host_ca_bundle() -> Path | None:
+    """The CA bundle the host's tools are told to trust (TLS-intercepting networks need it in pip)."""
+    for name in _CA_VARIABLES:
+        value = os.environ.get(name)
+        if value and Path(value).is_file():
+            return Path(value)
+    return None
+
+
+class DockerRuntime:
+    """One episode container; see the module docstring."""
+
+    name = "docker"
+    workspace = WORKSPACE
+
+    def __init__(self, settings: RuntimeSettings | None = None) -> None:
+        self.settings = settings or RuntimeSettings()
+        self.episode = secrets.token_hex(6)
+        self.client: Any = None
+        self.container: Any = None
+        self.volume: Any = None
+        self.supervisor: Supervisor | None = None
+        self._transport: DockerShellTransport | None = None
+        self._shell: PersistentShell | None = None
+        self._release_gpus = lambda: None
+        self.gpus: list[str] | None = None
+        self._dead: str | None = None
+        self._closed = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def labels(self, role: str) -> dict[str, str]:
+        return {
+            **self.settings.labels,
+            LABEL_MANAGED: "1",
+            LABEL_EPISODE: self.episode,
+            LABEL_ROLE: role,
+            LABEL_OWNER: owner_label(),
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The container's environment: a clean one (no host secrets), plus the settings' variables."""
+        env = {
+            "HOME": HOME,
+            "USER": AGENT_USER,
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            "PAGER": "cat",
+            "GIT_PAGER": "cat",
+            "MPLBACKEND": "Agg",
+        }
+        if self.settings.network and host_ca_bundle() is not None:
+            env.update(dict.fromkeys(_CA_VARIABLES, HOST_CA_MOUNT))
+        env.update(self.settings.env)
+        return env
+
+    def host_config(self, *, evaluation: bool = False) -> dict[str, Any]:
+        """Resource limits and isolation shared by the episode and its evaluation containers."""
+        s = self.settings
+        config: dict[str, Any] = {
+            "network_mode": "bridge" if s.network and not evaluation else "none",
+            "pids_limit": s.pids_limit,
+            "init": True,
+            "security_opt": ["no-new-privileges"],
+            "cap_drop": ["ALL"],
+            "cap_add": [] if evaluation else list(_CAPABILITIES),
+            "device_requests": device_requests(self.gpus),
+        }
+        if s.memory:
+            config["mem_limit"] = s.memory
+            config["memswap_limit"] = s.memory  # no swap: a memory hog is stopped, not slowed down
+        if s.cpus:
+            config["nano_cpus"] = int(s.cpus * 1e9)
+        return config
+
+    def create(self) -> None:
+        """Create (not start) the volume and container; separate from :meth:`start` so the container's
+        configuration can be checked where it could not run (GPU device requests on a CPU host)."""
+        if self.container is not None:
+            return
+        from docker.errors import ImageNotFound
+        from docker.types import Mount
+
+        self.client = connect()
+        if not _stale_checked.is_set():
+            _stale_checked.set()
+            remove_managed(self.client, only_stale=True)
+        try:
+            self.client.images.get(self.settings.image)
+        except ImageNotFound as exc:
+            raise RuntimeUnavailable(
+                f"docker image {self.settings.image} not found: build it with `mlgym-tui image build` "
+                "(or `mlgym-tui image bootstrap` where no registry is reachable), or use --backend local"
+            ) from exc
+        _OPEN.add(self)
+        self.gpus, self._release_gpus = lease_for(self.settings.gpus, self.settings.gpus_per_episode)
+        self.volume = self.client.volumes.create(
+            name=f"mlgym-ws-{self.episode}", labels=self.labels("workspace")
+        )
+        mounts = [Mount(WORKSPACE, self.volume.name, type="volume")]
+        ca = host_ca_bundle()
+        if self.settings.network and ca is not None:
+            mounts.append(Mount(HOST_CA_MOUNT, str(ca.resolve()), type="bind", read_only=True))
+        self.container = self.client.containers.create(
+            self.settings.image,
+            ["sleep", "infinity"],
+            name=f"mlgym-{self.episode}",
+            hostname="sandbox",
+            # root for the init and the sleep: under no-new-privileges a root exec only gets the
+            # supervisor's capabilities when the container's own user is root. The agent's shell is an
+            # exec as `agent`, without any.
+            user="root",
+            working_dir=WORKSPACE,
+            environment=self.environment(),
+            labels=self.labels("episode"),
+            mounts=mounts,
+            **self.host_config(),
+        )
+
+    def start(self) -> None:
+        if self._shell is not None:
+            return
+        self.create()
+        try:
+            self.container.start()
+        except Exception as exc:  # noqa: BLE001 - e.g. a GPU request this host cannot satisfy
+            raise RuntimeUnavailable(f"cannot start the episode container: {_first_line(exc)}") from exc
+        self.supervisor = Supervisor(self.client.api, self.container.id, AGENT_USER)
+        self._transport = DockerShellTransport(
+            self.client.api,
+            self.container.id,
+            self.supervisor,
+            user=AGENT_USER,
+            workdir=WORKSPACE,
+            environment=self.environment(),
+            check_alive=self.check_alive,
+        )
+        self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
+        self._shell.initialise(WORKSPACE)
+
+    def check_alive(self) -> None:
+        """Raise SandboxError (the episode ends as exit_runtime) when the container no longer runs."""
+        if self._dead is not None:
+            raise SandboxError(self._dead)
+        if self.container is None:
+            raise SandboxError("runtime not started")
+        try:
+            self.container.reload()
+            state = self.container.attrs["State"]
+        except Exception as exc:  # noqa: BLE001 - removed container, daemon gone
+            self._dead = f"the sandbox container is gone ({_first_line(exc)})"
+            raise SandboxError(self._dead) from exc
+        if state.get("Running"):
+            return
+        why = "out of memory (OOM-killed)" if state.get("OOMKilled") else "killed or stopped"
+        self._dead = f"the sandbox container stopped mid-episode: {why}, exit code {state.get('ExitCode')}"
+        raise SandboxError(self._dead)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        _OPEN.discard(self)
+        if self._transport is not None and self._dead is None:
+            with contextlib.suppress(Exception):
+                self._transport.terminate()
+        if self.supervisor is not None:
+            self.supervisor.close()
+        if self.container is not None:
+            with contextlib.suppress(Exception):
+                self.container.remove(force=True, v=True)
+        if self.volume is not None:
+            with contextlib.suppress(Exception):
+                self.volume.remove(force=True)
+        self._release_gpus()
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.close()
+
+    # -- the shell ------------------------------------------------------------------------------
+    def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
+        if self._shell is None:
+            raise SandboxError("runtime not started")
+        if self._dead is not None:
+            raise SandboxError(self._dead)
+        return self._shell.run(command, timeout, on_output)
+
+    def cwd(self) -> str:
+        return self._shell.current_dir if self._shell else WORKSPACE
+
+    # -- files ----------------------------------------------------------------------------------
+    def _path(self, path: str) -> str:
+        return posixpath.normpath(path if path.startswith("/") else posixpath.join(self.cwd(), path))
+
+    def _supervisor(self) -> Supervisor:
+        if self.supervisor is None:
+            raise SandboxError("runtime not started")
+        return self.supervisor
+
+    def _call(self, op: str, payload: bytes = b"", **args: Any) -> tuple[dict[str, Any], bytes]:
+        try:
+            return self._supervisor().call_with_data(op, payload, **args)
+        except SandboxError:
+            self.check_alive()
+            raise
+
+    def read_file(self, path: str) -> bytes:
+        return self._call("read", path=self._path(path))[1]
+
+    def write_file(self, path: str, data: bytes) -> None:
+        self._call("write", data, path=self._path(path))
+
+    def exists(self, path: str) -> bool:
+        return bool(self._call("exists", path=self._path(path))[0]["exists"])
+
+    def copy_in(self, host_path: Path, path: str) -> None:
+        target = self._path(path)
+        parent, name = posixpath.split(target)
+        self._call("mkdirs", path=parent)
+        sup = self._supervisor()
+        with tempfile.SpooledTemporaryFile(max_size=32 << 20) as archive:
+            with tarfile.open(fileobj=archive, mode="w") as tar:
+
+                def as_agent(info: tarfile.TarInfo) -> tarfile.TarInfo:
+                    info.uid, info.gid, info.uname, info.gname = sup.uid, sup.gid, AGENT_USER, AGENT_USER
+                    return info
+
+                tar.add(str(host_path), arcname=name, filter=as_agent)
+            archive.seek(0)
+            if not self.client.api.put_archive(self.container.id, parent, archive):
+                raise SandboxError(f"copying {host_path} into the sandbox failed")
+        protect = [
+            full
+            for rel in self.settings.read_only
+            if (full := posixpath.normpath(posixpath.join(WORKSPACE, rel))) == target
+            or full.startswith(target + "/")
+        ]
+        if protect:
+            self._call("protect", paths=protect, base=WORKSPACE)
+
+    def copy_out(self, path: str, host_path: Path) -> None:
+        from docker.errors import NotFound
+
+        source = self._path(path)
+        try:
+            stream, _stat = self.client.api.get_archive(self.container.id, source)
+        except NotFound as exc:
+            raise FileNotFoundError(2, "No such file or directory", source) from exc
+        host_path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.SpooledTemporaryFile(max_size=32 << 20) as archive:
+            for chunk in stream:
+                archive.write(chunk)
+            archive.seek(0)
+            staging = Path(tempfile.mkdtemp(prefix=".mlgym-copy-", dir=host_path.parent))
+            try:
+                with tarfile.open(fileobj=archive, mode="r") as tar:
+                    tar.extractall(staging, filter=_safe_member)
+                extracted = staging / posixpath.basename(source.rstrip("/"))
+                if extracted.is_dir():
+                    shutil.copytree(extracted, host_path, dirs_exist_ok=True, symlinks=True)
+                else:
+                    shutil.move(str(extracted), host_path)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    # -- processes beside the shell ---------------------------------------------------------------
+    def exec(self, argv: Sequence[str], timeout: float) -> ExecResult:
+        if self.container is None:
+            raise SandboxError("runtime not started")
+        stream = ExecStream(
+            self.client.api,
+            self.container.id,
+            ["bash", "-c", 'echo "$$"; exec "$@"', "mlgym-exec", *argv],
+            user=AGENT_USER,
+            workdir=self.cwd(),
+            merge_stderr=False,
+        )
+        try:
+            pid = int(stream.recv_line(30))
+            out = bytearray()
+            deadline = time.monotonic() + timeout
+            timed_out = False
+            while True:
+                chunk = stream.recv(max(deadline - time.monotonic(), 0))
+                if chunk == b"":
+                    break
+                if chunk is None:
+                    timed_out = True
+                    self._call("kill_session", sid=pid)
+                    break
+                out += chunk
+            code = 124 if timed_out else stream.exit_code(wait=5)
+        finally:
+            stream.close()
+        return ExecResult(
+            exit_code=code if code is not None else 1,
+            stdout=clean_text(out.decode("utf-8", errors="replace")),
+            stderr=clean_text(bytes(stream.stderr).decode("utf-8", errors="replace")),
+            timed_out=timed_out,
+        )
+
+    def evaluate(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
+        """Score in a fresh container: workspace and task read-only, test data only here, no network."""
+        from docker.types import Mount
+
+        if self.container is None or self.volume is None:
+            raise SandboxError("runtime not started")
+        mounts = [
+            Mount(WORKSPACE, self.volume.name, type="volume", read_only=True),
+            Mount(TASK_MOUNT, str(Path(task_dir).resolve()), type="bind", read_only=True),
+        ]
+        env = {**self.environment(), "PYTHONDONTWRITEBYTECODE": "1"}
+        if private_data is not None:
+            mounts.append(Mount(PRIVATE_MOUNT, str(Path(private_data).resolve()), type="bind", read_only=True))
+            env["MLGYM_PRIVATE_DATA"] = PRIVATE_MOUNT
+        for var in _CA_VARIABLES:
+            if env.get(var) == HOST_CA_MOUNT:
+                del env[var]
+        evaluator = self.client.containers.create(
+            self.settings.image,
+            ["python3", posixpath.join(TASK_MOUNT, script)],
+            name=f"mlgym-{self.episode}-eval-{secrets.token_hex(3)}",
+            hostname="evaluation",
+            user=AGENT_USER,
+            working_dir=WORKSPACE,
+            environment=env,
+            labels=self.labels("evaluation"),
+            mounts=mounts,
+            **self.host_config(evaluation=True),
+        )
+        try:
+            evaluator.start()
+            timed_out = False
+            try:
+                code = int(evaluator.wait(timeout=timeout)["StatusCode"])
+            except Exception:  # noqa: BLE001 - requests' read timeout: the evaluation ran too long
+                timed_out = True
+                with contextlib.suppress(Exception):
+                    evaluator.kill()
+                code = 124
+            stdout = evaluator.logs(stdout=True, stderr=False)
+            stderr = evaluator.logs(stdout=False, stderr=True)
+        finally:
+            with contextlib.suppress(Exception):
+                evaluator.remove(force=True)
+        return ExecResult(
+            exit_code=code,
+            stdout=clean_text(stdout.decode("utf-8", errors="replace")),
+            stderr=clean_text(stderr.decode("utf-8", errors="replace")),
+            timed_out=timed_out,
+        )
+
+
+def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """Extract what the ``data`` filter allows; skip (rather than fail on) links that leave the copy."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+@atexit.register
+def _close_open_runtimes() -> None:
+    """Remove episode containers that a crashing or exiting process did not close."""
+    for runtime in list(_OPEN):
+        with contextlib.suppress(Exception):
+            runtime.close()
+
+
+__all__ = ["DockerRuntime", "connect", "remove_managed"]
