@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from mlgym_tui.commands.progress import ProgressLine, log
+from mlgym_tui.commands.sandbox_options import add_sandbox_options, sandbox_settings
 from mlgym_tui.core.task import load_task
 
 DEFAULT_OUT = Path("runs")
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--max-steps", type=int, default=None, help="override the task's step limit")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_memory_options(run)
+    add_sandbox_options(run)
     run.set_defaults(func=cmd_run)
 
 
@@ -95,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     task = load_task(args.task)
     agent = make_agent(args.agent, config=args.config, model=args.model, base_url=args.base_url)
-    settings = RuntimeSettings()
+    settings = sandbox_settings(args, RuntimeSettings())
     spec = EpisodeSpec(
         task=task,
         agent=agent,

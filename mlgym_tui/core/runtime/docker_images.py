@@ -281,8 +281,9 @@ def _run_build(client: Any, context: Path, base: str, tags: list[str], labels: d
             raise UserError(f"image build failed: {chunk['error'].strip()}\n{detail}".rstrip())
         text = chunk.get("stream", "")
         if text.strip():
-            last.append(text.rstrip())
-            log(text.rstrip())
+            last = [*last[-40:], text.rstrip()]
+            if text.startswith(("Step ", "Successfully")):
+                log(text.strip().splitlines()[0][:160])
         aux = chunk.get("aux") or {}
         image_id = aux.get("ID", image_id)
     image = client.images.get(image_id or tags[0])

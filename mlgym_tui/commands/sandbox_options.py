@@ -1,0 +1,58 @@
+"""The docker backend's options, shared by every command that starts episodes (run, watch, batch …).
+
+    parser = ...; add_sandbox_options(parser)
+    settings = sandbox_settings(args)      # a RuntimeSettings; the local backend ignores these fields
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from mlgym_tui.core.errors import UserError
+from mlgym_tui.core.runtime import RuntimeSettings
+
+
+def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
+    """``--image --network --memory-limit --cpus --pids-limit --gpus --gpus-per-episode`` (``--memory``
+    is the research-log option)."""
+    group = parser.add_argument_group("docker sandbox (with --backend docker)")
+    defaults = RuntimeSettings()
+    group.add_argument("--image", default=defaults.image, help=f"task image (default {defaults.image})")
+    group.add_argument(
+        "--network", action="store_true", help="let the container reach the network (default: no network)"
+    )
+    group.add_argument(
+        "--memory-limit", dest="memory_limit", default=defaults.memory, metavar="SIZE",
+        help=f"memory limit, no swap (default {defaults.memory}; 'none' for no limit)",
+    )
+    group.add_argument(
+        "--cpus", type=float, default=None, help="CPUs the container may use (default: no limit)"
+    )
+    group.add_argument(
+        "--pids-limit", type=int, default=defaults.pids_limit,
+        help=f"most processes in the container (default {defaults.pids_limit}; 0 for no limit)",
+    )
+    group.add_argument("--gpus", default=None, metavar="all|0,1", help="GPUs for the container")
+    group.add_argument(
+        "--gpus-per-episode", type=int, default=None, metavar="N",
+        help="take N of the --gpus devices per episode, disjoint between parallel episodes on this host",
+    )
+
+
+def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None = None) -> RuntimeSettings:
+    """Apply the options to ``settings`` (a new one by default); one-line errors for bad values."""
+    from mlgym_tui.core.runtime.docker_gpus import parse_gpus
+
+    settings = settings or RuntimeSettings()
+    settings.image = args.image
+    settings.network = bool(args.network)
+    settings.memory = None if str(args.memory_limit).lower() in ("none", "0", "") else args.memory_limit
+    if args.cpus is not None and args.cpus <= 0:
+        raise UserError(f"--cpus {args.cpus:g}: must be more than 0")
+    settings.cpus = args.cpus
+    settings.pids_limit = args.pids_limit if args.pids_limit and args.pids_limit > 0 else None
+    settings.gpus = parse_gpus(args.gpus)
+    if args.gpus_per_episode is not None and settings.gpus is None:
+        raise UserError("--gpus-per-episode needs --gpus (the devices to share out)")
+    settings.gpus_per_episode = args.gpus_per_episode
+    return settings
