@@ -233,10 +233,16 @@ def _load_json(path: Path, what: str, limit: int) -> Any:
     except UnicodeDecodeError as exc:
         raise TrajImportError(path, f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
-        hint = " (truncated: the file ends early)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise TrajImportError(path, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}{hint}") from exc
+        raise TrajImportError(path, describe_json_error(exc, len(data.rstrip()))) from exc
     except RecursionError as exc:
         raise TrajImportError(path, "JSON nested too deeply") from exc
+
+
+def describe_json_error(exc: json.JSONDecodeError, size: int) -> str:
+    """One line for a JSON error, saying so when the text simply stops (a truncated file)."""
+    truncated = exc.pos >= size - 1 or exc.msg.startswith("Unterminated string")
+    hint = " (truncated: the file ends early)" if truncated else ""
+    return f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}){hint}"
 
 
 def _results_file(traj: Path, warnings: list[str]) -> dict[str, Any] | None:

@@ -207,8 +207,9 @@ def read_run_record(folder: Path) -> RunRecord:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
-        hint = " (truncated? the file ends early)" if exc.pos >= size - 2 else ""
-        raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}{hint}") from exc
+        from mlgym_tui.core.formats.mlgym import describe_json_error
+
+        raise ValueError(describe_json_error(exc, size)) from exc
     reason = check_result(raw)
     if reason:
         raise ValueError(reason)
