@@ -31,7 +31,8 @@ def run_baseline(task_id: str, out: Path, timeout: float = 600) -> dict[str, Any
 
 
 def validate_broken(task_id: str, breakage: Callable[[Path], None]) -> tuple[str, dict[str, Any]]:
-    """Reset the task, apply ``breakage`` to the workspace, validate; returns (observation, evaluation)."""
+    """Reset the task, apply ``breakage`` to the workspace, validate; returns the observation and
+    ``info["evaluation"]`` with the step's reward added."""
     env = ResearchEnv(task_id)
     try:
         env.reset(seed=0)
@@ -40,14 +41,15 @@ def validate_broken(task_id: str, breakage: Callable[[Path], None]) -> tuple[str
         obs, reward, terminated, truncated, info = env.step("validate")
     finally:
         env.close()
-    assert reward == 0.0 and not terminated
-    return obs, info["evaluation"]
+    assert not terminated
+    return obs, {**info["evaluation"], "reward": reward}
 
 
 def assert_invalid(task_id: str, breakage: Callable[[Path], None], reason: str) -> None:
     """The broken workspace is scored invalid, with ``reason`` in what the agent sees."""
     obs, evaluation = validate_broken(task_id, breakage)
     assert evaluation["valid"] is False and evaluation["score"] is None, evaluation
+    assert evaluation["reward"] == 0.0
     assert obs.startswith("Validation invalid"), obs
     assert reason in obs, obs
     assert "Traceback" not in obs, obs
