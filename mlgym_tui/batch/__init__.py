@@ -1,0 +1,20 @@
+"""Many episodes: a grid of tasks × agents × models × attempts, on a local process pool or on Ray.
+
+The pieces, in the order a batch uses them: :mod:`.grid` (cells and their identity), :mod:`.ledger`
+(which cells are done; marking the rest), :mod:`.job` (one episode as picklable data, run anywhere),
+:mod:`.local` and :mod:`.ray_executor` (where it runs), :mod:`.budget` and :mod:`.gpus` (shared limits),
+:mod:`.progress` (what people see), :mod:`.runner` (the whole batch), :mod:`.report` (the end).
+
+Contract with scoring and other readers of ``--out`` (``<out>/<task>/<agent>[-<model>]/<stamp>-s<seed>/``
+as for ``mlgym-tui run``):
+
+- A batch run folder's trajectory header has ``config.batch = {id, cell, attempt, launch}``; ``cell`` is
+  ``<task>/<agent>[/<model>]/a<attempt>`` and the seed is ``--seed + attempt``.
+- A run that did not finish (killed, hung, interrupted, or a duplicate) keeps its folder, gets
+  ``batch-status.json`` (``status``, ``reason``, ``batch``, ``marked``) and has any ``result.json``
+  renamed ``result.partial.json``: it has no ``result.json``, so it is never scored, and a cell has at
+  most one scored run per batch grid. Scoring that wants to show marked runs can read the status file.
+- ``<out>/batch.json`` is the manifest (each cell's state, folder, exit status, score), rewritten when a
+  batch starts and ends; ``<out>/.batch/`` holds the lock and one log per episode try.
+- On Ray, ``--out`` must be the same shared path on every node (see :mod:`.ray_executor`).
+"""
