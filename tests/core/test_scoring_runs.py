@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,12 @@ def test_score_without_runs_or_with_bad_options_is_a_usage_error(tmp_path: Path,
     assert cli("score", str(real_runs), "--tau-max", "-1").returncode == 2
     missing = cli("score", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+
+
+def test_plot_without_plotext_says_how_to_get_it(real_runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlgym_tui.commands.score import plot_profiles
+    from mlgym_tui.core.errors import UserError
+
+    monkeypatch.setitem(sys.modules, "plotext", None)
+    with pytest.raises(UserError, match=r"pip install 'mlgym-tui\[tui\]'"):
+        plot_profiles(scoreboard(load_runs([real_runs])))

@@ -263,9 +263,14 @@ def load_runs(paths: Iterable[Path | str]) -> RunSet:
                     found.in_progress.append(folder)
                     continue
                 try:
-                    found.runs.append(read_run_record(folder))
+                    record = read_run_record(folder)
                 except (ValueError, OSError) as exc:
                     found.problems.append(Problem(folder / RESULT_FILE, str(exc)))
+                    continue
+                if record.source == "swe-agent":
+                    found.warnings.append(f"{folder}: imported SWE-agent run has no scores; not scored")
+                    continue
+                found.runs.append(record)
                 continue
             for name in sorted(n for n in names if n.endswith(".traj")):
                 traj = folder / name
