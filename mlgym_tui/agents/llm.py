@@ -62,6 +62,7 @@ class LLMAgent:
         self._bus: EventBus | None = None
         self._interjections: list[str] = []
         self._first = True
+        self._retries = 0
         self._task: TaskConfig | None = None
 
     @classmethod
@@ -128,6 +129,7 @@ class LLMAgent:
         else:
             self._add_observation(observation, info, interjection)
         mark = self.history.mark()
+        self._retries = 0
         limit = self.config.limits.format_errors
         errors = 0
         while True:
@@ -137,7 +139,7 @@ class LLMAgent:
                 answer = self._parse(reply)
             except FormatError as exc:
                 errors += 1
-                self._report_format_error(str(exc), reply.text, info)
+                self._report_format_error(str(exc), reply, info)
                 if errors > limit:
                     raise FormatErrorLimit(
                         f"{errors} answers in a row without exactly one command (limit {limit} re-asks)"
@@ -150,6 +152,8 @@ class LLMAgent:
             self.history.truncate(mark)
             self.history.add("assistant", as_text(answer))
             extra: dict[str, Any] = {"format_errors": errors} if errors else {}
+            if self._retries:
+                extra["retries"] = self._retries
             return AgentStep(answer.action, answer.thought, self._usage_since(before), extra)
 
     def _add_observation(self, observation: str, info: dict[str, Any], interjection: str) -> None:
@@ -212,6 +216,7 @@ class LLMAgent:
 
     def _query(self) -> ModelReply:
         reply = self._model.query(self.history.messages)
+        self._retries += reply.retries
         self.calls += 1
         self.tokens_in += reply.tokens_in
         self.tokens_out += reply.tokens_out
@@ -229,7 +234,11 @@ class LLMAgent:
         t_in, t_out, cost, calls = before
         return Usage(self.tokens_in - t_in, self.tokens_out - t_out, self.cost - cost, self.calls - calls)
 
-    def _report_format_error(self, message: str, answer: str, info: dict[str, Any]) -> None:
+    def _report_format_error(self, message: str, reply: ModelReply, info: dict[str, Any]) -> None:
+        """A FORMAT_ERROR event with the rejected answer and what that call cost (the step's
+        MODEL_USAGE event totals every call of the step)."""
         if self._bus is not None:
             step = int(info.get("step", 0)) + 1
-            self._bus.deliver(Event(EventKind.FORMAT_ERROR, step, {"message": message, "answer": answer}))
+            data = {"message": message, "answer": reply.text, "tokens_in": reply.tokens_in,
+                    "tokens_out": reply.tokens_out, "cost": reply.cost}
+            self._bus.deliver(Event(EventKind.FORMAT_ERROR, step, data))

@@ -69,6 +69,10 @@ def test_openai_episode_with_tools_format_error_and_429(tmp_path: Path) -> None:
     assert header["config"]["agent_config"]["model"]["base_url"] == server.url
     kinds = [r["kind"] for r in records]
     assert kinds.count("format_error") == 1
+    bad = next(r for r in records if r["kind"] == "format_error")
+    assert bad["answer"].startswith("I should open") and bad["tokens_in"] == 100 and bad["cost"] > 0
+    retried = next(r for r in records if r["kind"] == "thought" and r["text"].startswith("Open the strategy"))
+    assert retried["retries"] == 1 and retried["format_errors"] == 1
     thoughts = [r["text"] for r in records if r["kind"] == "thought"]
     assert thoughts[:2] == ["Let me see what is in the workspace.", "Open the strategy to read its settings."]
     assert "Forgive more often." in thoughts

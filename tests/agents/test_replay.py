@@ -117,3 +117,24 @@ def test_replay_of_a_recording_without_submission_ends_with_its_status(tmp_path:
     _, result = run_episode(EpisodeSpec(task=load_task("prisonersDilemma"), agent=agent, out=tmp_path / "r"))
     assert result.exit_status == "autosubmission_max_steps"
     assert result.submission is not None
+
+
+def test_replay_of_an_imported_mlgym_trajectory_re_executes_its_actions(tmp_path: Path) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "mlgym"
+    run = next(p for p in fixtures.iterdir() if "prisonersDilemma" in p.name)
+    proc = cli("import", str(run), "--out", str(tmp_path / "imported"))
+    assert proc.returncode == 0, proc.stderr
+    imported = next((tmp_path / "imported").rglob("trajectory.jsonl")).parent
+    proc = cli("run", "prisonersDilemma", "--agent", "replay", "-c", f"path={imported}", "--out",
+               str(tmp_path / "replayed"), "-q")
+    assert proc.returncode in (0, 1), proc.stderr
+    replayed = next((tmp_path / "replayed").rglob("trajectory.jsonl")).parent
+
+    def actions(folder: Path) -> list[str]:
+        return [r["action"] for r in read_jsonl(folder / "trajectory.jsonl") if r["kind"] == "action"]
+
+    assert actions(replayed) == actions(imported)[: len(actions(replayed))]
+    assert len(actions(replayed)) >= 1
+    assert json.loads((replayed / "result.json").read_text())["exit_status"] in (
+        "submitted", "autosubmission_max_steps", "autosubmission_wall_time", "exit_interrupted", "exit_cost",
+        "exit_context", "exit_format", "exit_api")
