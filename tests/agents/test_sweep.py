@@ -47,3 +47,16 @@ def test_find_slot_locates_the_value_on_its_line() -> None:
     assert slot is not None and slot.line == 3 and slot.original == "0.15"
     assert slot.line_with("0.3") == "RATE = 0.3  # how often"
     assert find_slot(Tunable(name="NO", file="f.py", pattern=r"^NO = (\d+)", values=[1]), text) is None
+
+
+def test_sweep_trains_with_the_baseline_command_before_each_validation(pd_task_copy: Path, tmp_path: Path) -> None:
+    task_yaml = pd_task_copy / "task.yaml"
+    text = task_yaml.read_text().replace("  command: null", "  command: python -c \"import strategy; print('trained')\"")
+    task_yaml.write_text(text)
+    proc = cli("run", "prisonersDilemma", "--agent", "sweep", "-c", "max_evals=2", "--out", str(tmp_path / "o"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    folder = next((tmp_path / "o").rglob("result.json")).parent
+    actions = [r["action"] for r in read_jsonl(folder / "trajectory.jsonl") if r["kind"] == "action"]
+    validations = [i for i, a in enumerate(actions) if a == "validate"]
+    assert len(validations) >= 3  # the start and two candidates
+    assert all(actions[i - 1].startswith("python -c") for i in validations)
