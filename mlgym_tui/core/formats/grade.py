@@ -123,6 +123,6 @@ def grade(run: LoadedRun) -> Grade:
         tokens_out=t_out,
         stand_in=stand_in,
         source=source,
-        finished=ended is not None,
+        finished=ended is not None or r is not None,
         points=points,
     )

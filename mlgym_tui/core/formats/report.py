@@ -53,7 +53,7 @@ def _summary_rows(g: Grade) -> list[tuple[str, str]]:
         ("score", f"{g.metric} {_num(g.score)} ({g.verdict}; {arrow} is better)"),
         ("baseline", _num(g.baseline)),
         ("best validation or submission", _num(g.best)),
-        ("exit status", f"{g.exit_status} ({g.exit_group})" + ("" if g.finished else ", unfinished")),
+        ("exit status", f"{g.exit_status} ({g.exit_group})" if g.finished else "unfinished (the run has not ended)"),
         ("steps", str(g.steps)),
         ("wall time", f"{g.wall_time:.1f} s"),
         ("cost", f"${g.cost:.4f} ({g.tokens_in} tokens in, {g.tokens_out} out)"),
