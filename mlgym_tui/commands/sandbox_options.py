@@ -40,7 +40,8 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
 
 
 def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None = None) -> RuntimeSettings:
-    """Apply the options to ``settings`` (a new one by default); one-line errors for bad values."""
+    """Apply the options to ``settings`` (a new one by default); one-line errors for bad values, and,
+    with ``--backend docker``, when the daemon or the image is missing."""
     from mlgym_tui.core.runtime.docker_gpus import parse_gpus
 
     settings = settings or RuntimeSettings()
@@ -55,4 +56,8 @@ def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None 
     if args.gpus_per_episode is not None and settings.gpus is None:
         raise UserError("--gpus-per-episode needs --gpus (the devices to share out)")
     settings.gpus_per_episode = args.gpus_per_episode
+    if getattr(args, "backend", None) == "docker":
+        from mlgym_tui.core.runtime.docker import preflight
+
+        preflight(settings)  # no daemon or no image: a one-line error now, not a failed episode
     return settings

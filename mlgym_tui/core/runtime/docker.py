@@ -81,9 +81,31 @@ def connect(timeout: float = 60) -> Any:
     return client
 
 
-def owner_label() -> str:
-    """This process, as ``host:pid:start-time`` (start time guards against a reused pid)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid())}"
+def preflight(settings: RuntimeSettings) -> None:
+    """Fail fast, before an episode starts, when the daemon or the image is missing (one-line errors)."""
+    from docker.errors import ImageNotFound
+
+    client = connect()
+    try:
+        client.images.get(settings.image)
+    except ImageNotFound as exc:
+        raise RuntimeUnavailable(_missing_image(settings.image)) from exc
+    finally:
+        client.close()
+
+
+def _missing_image(image: str) -> str:
+    return (
+        f"docker image {image} not found: build it with `mlgym-tui image build` "
+        "(or `mlgym-tui image bootstrap` where no registry is reachable), or use --backend local"
+    )
+
+
+def owner_label(pid: int | None = None) -> str:
+    """A process (this one by default) as ``host:pid:start-time``; the start time guards against a
+    reused pid."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
 
 
 def _start_time(pid: int) -> str:
@@ -214,10 +236,7 @@ class DockerRuntime:
         try:
             self.client.images.get(self.settings.image)
         except ImageNotFound as exc:
-            raise RuntimeUnavailable(
-                f"docker image {self.settings.image} not found: build it with `mlgym-tui image build` "
-                "(or `mlgym-tui image bootstrap` where no registry is reachable), or use --backend local"
-            ) from exc
+            raise RuntimeUnavailable(_missing_image(self.settings.image)) from exc
         _OPEN.add(self)
         self.gpus, self._release_gpus = lease_for(self.settings.gpus, self.settings.gpus_per_episode)
         self.volume = self.client.volumes.create(
@@ -264,20 +283,26 @@ class DockerRuntime:
         self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
         self._shell.initialise(WORKSPACE)
 
-    def check_alive(self) -> None:
-        """Raise SandboxError (the episode ends as exit_runtime) when the container no longer runs."""
+    def check_alive(self, wait: float = 0.0) -> None:
+        """Raise SandboxError (the episode ends as exit_runtime) when the container no longer runs;
+        ``wait`` gives a container that is being killed time to be reported as stopped."""
         if self._dead is not None:
             raise SandboxError(self._dead)
         if self.container is None:
             raise SandboxError("runtime not started")
-        try:
-            self.container.reload()
-            state = self.container.attrs["State"]
-        except Exception as exc:  # noqa: BLE001 - removed container, daemon gone
-            self._dead = f"the sandbox container is gone ({_first_line(exc)})"
-            raise SandboxError(self._dead) from exc
-        if state.get("Running"):
-            return
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.container.reload()
+                state = self.container.attrs["State"]
+            except Exception as exc:  # noqa: BLE001 - removed container, daemon gone
+                self._dead = f"the sandbox container is gone ({_first_line(exc)})"
+                raise SandboxError(self._dead) from exc
+            if not state.get("Running"):
+                break
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.1)
         why = "out of memory (OOM-killed)" if state.get("OOMKilled") else "killed or stopped"
         self._dead = f"the sandbox container stopped mid-episode: {why}, exit code {state.get('ExitCode')}"
         raise SandboxError(self._dead)
@@ -327,7 +352,7 @@ class DockerRuntime:
         try:
             return self._supervisor().call_with_data(op, payload, **args)
         except SandboxError:
-            self.check_alive()
+            self.check_alive(3.0)
             raise
 
     def read_file(self, path: str) -> bytes:

@@ -21,7 +21,8 @@ _SHELL_ARGV = ["bash", "--noprofile", "--norc", "-c", 'echo "$$"; exec bash --no
 
 
 class DockerShellTransport:
-    """See the module docstring. ``check_alive`` raises SandboxError when the container is gone."""
+    """See the module docstring. ``check_alive(wait)`` raises SandboxError when the container is gone
+    (waiting up to ``wait`` seconds for a dying one to be reported as stopped)."""
 
     def __init__(
         self,
@@ -32,7 +33,7 @@ class DockerShellTransport:
         user: str,
         workdir: str,
         environment: dict[str, str],
-        check_alive: Callable[[], None],
+        check_alive: Callable[[float], None],
     ) -> None:
         self.api = api
         self.container_id = container_id
@@ -46,18 +47,18 @@ class DockerShellTransport:
         self._spawn()
 
     def _spawn(self) -> None:
-        self.stream = ExecStream(
-            self.api,
-            self.container_id,
-            _SHELL_ARGV,
-            user=self.user,
-            workdir=self.workdir,
-            environment=self.environment,
-        )
         try:
+            self.stream = ExecStream(
+                self.api,
+                self.container_id,
+                _SHELL_ARGV,
+                user=self.user,
+                workdir=self.workdir,
+                environment=self.environment,
+            )
             self.pid = int(self.stream.recv_line(30))
         except (SandboxError, ValueError) as exc:
-            self.check_alive()
+            self.check_alive(3.0)  # a container being killed: say so rather than "exec failed"
             raise SandboxError(f"the sandbox shell did not start: {exc}") from exc
 
     def send(self, data: bytes) -> None:
@@ -72,7 +73,7 @@ class DockerShellTransport:
         try:
             return set(self.supervisor.call("groups", sid=self.pid, timeout=10)["groups"])
         except (SandboxError, OSError):
-            self.check_alive()
+            self.check_alive(3.0)
             raise
 
     def kill_process_groups(self, pgids: set[int]) -> None:
@@ -83,7 +84,7 @@ class DockerShellTransport:
         self.supervisor.call("signal", pid=self.pid, sig=int(signum), timeout=10)
 
     def restart(self) -> None:
-        self.check_alive()
+        self.check_alive(0.0)
         self.terminate()
         self._spawn()
 
