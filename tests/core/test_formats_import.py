@@ -13,13 +13,15 @@ from mlgym_tui.core.formats.mlgym import parse_run_name, read_traj
 from mlgym_tui.core.scoring.runs import read_run_record
 from mlgym_tui.core.trajectory import read_result, read_trajectory
 from tests.core.formats_helpers import FIXTURE_TRAJS, FIXTURES, load_json
-from tests.helpers import cli
+from tests.helpers import PROJECT, cli
 
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("imported")
-    proc = cli("import", str(FIXTURES), "--out", str(out))
+    tasks = tmp_path_factory.mktemp("tasks")  # only prisonersDilemma is known, whatever tasks/ holds later
+    shutil.copytree(PROJECT / "tasks" / "prisonersDilemma", tasks / "prisonersDilemma")
+    proc = cli("import", str(FIXTURES), "--out", str(out), env={"MLGYM_TASKS_DIR": str(tasks)})
     assert proc.returncode == 0, proc.stderr
     assert "imageClassificationFMnist' is not in tasks/: imported anyway" in proc.stderr
     folders = [Path(line.split(": ", 1)[1]) for line in proc.stdout.splitlines() if line.startswith("imported: ")]
