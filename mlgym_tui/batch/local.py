@@ -62,8 +62,17 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _worker_main(job: EpisodeJob, conn: Connection, gate: Gate | None, log_path: str) -> None:
-    """Entry point of a worker process."""
+def _worker_main(
+    job: EpisodeJob, conn: Connection, gate: Gate | None, log_path: str, environ: dict[str, str], cwd: str
+) -> None:
+    """Entry point of a worker process.
+
+    The forkserver was started once, with the environment and folder of that moment; the episode gets
+    the batch's current ones instead (a library caller may have changed ``MLGYM_TASKS_DIR`` since).
+    """
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
     os.setsid()
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -131,41 +140,38 @@ class LocalExecutor:
     def run(self, jobs: list[EpisodeJob], sink: Sink) -> bool:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._pending = list(jobs)
-        interrupted = False
-        while True:
-            try:
-                self._loop(sink)
-                return interrupted
-            except KeyboardInterrupt:
-                if interrupted:
-                    self._signal_all(signal.SIGKILL)
-                else:
-                    interrupted = True
-                    self._stopping = True
-                    self._pending.clear()
-                    self._signal_all(signal.SIGTERM)
+        handled = 0
+        while self._pending or self._running:
+            requests = sink.interrupts()
+            if requests > handled:
+                handled = requests
+                self._stopping = True
+                self._pending.clear()
+                self._signal_all(signal.SIGTERM if requests == 1 else signal.SIGKILL)
+            if not self._stopping and sink.stop_reason() is not None:
+                self._pending.clear()
+            self._launch_what_fits(sink)
+            self._step(sink)
+        return handled > 0
 
     # -- internals ---------------------------------------------------------------------------
     def _need(self, job: EpisodeJob) -> int:
         return self.gpus_per_episode if (job.gpus is None and job.wants_gpu and self.gpus.ids) else 0
 
-    def _loop(self, sink: Sink) -> None:
-        while self._pending or self._running:
-            if not self._stopping and sink.stop_reason() is not None:
-                self._pending.clear()
-            self._launch_what_fits(sink)
-            conns = [r.conn for r in self._running.values() if not r.eof]
-            ready = wait(conns, timeout=0.2) if conns else (time.sleep(0.05) or [])
-            for run in list(self._running.values()):
-                if run.conn in ready:
+    def _step(self, sink: Sink) -> None:
+        """Wait up to 0.2 s for news from the workers, then handle every worker that ended."""
+        conns = [r.conn for r in self._running.values() if not r.eof]
+        ready = wait(conns, timeout=0.2) if conns else (time.sleep(0.05) or [])
+        for run in list(self._running.values()):
+            if run.conn in ready:
+                self._drain(run, sink)
+            if run.eof or not run.proc.is_alive():
+                if not run.eof:
                     self._drain(run, sink)
-                if run.eof or not run.proc.is_alive():
-                    if not run.eof:
-                        self._drain(run, sink)
-                    if run.eof or run.proc.exitcode is not None:
-                        self._finish(run, sink)
-                        continue
-                self._guard(run)
+                if run.eof or run.proc.exitcode is not None:
+                    self._finish(run, sink)
+                    continue
+            self._guard(run)
 
     def _launch_what_fits(self, sink: Sink) -> None:
         while self._pending and len(self._running) < self.workers and not self._stopping:
@@ -179,7 +185,9 @@ class LocalExecutor:
             reader, writer = self.ctx.Pipe(duplex=False)
             log_path = str(self.log_dir / f"{job.launch}.log")
             proc = self.ctx.Process(
-                target=_worker_main, args=(job, writer, self.gate, log_path), name=f"episode-{job.launch}"
+                target=_worker_main,
+                args=(job, writer, self.gate, log_path, dict(os.environ), os.getcwd()),
+                name=f"episode-{job.launch}",
             )
             now = time.monotonic()
             proc.start()
@@ -232,8 +240,6 @@ class LocalExecutor:
             if run.timed_out and outcome.state == "interrupted":
                 outcome.state = "timeout"
                 outcome.message = f"stopped by the wall-time guard after {run.job.guard:g} s"
-            elif outcome.state == "interrupted" and not outcome.message:
-                outcome.message = "stopped by Ctrl-C; ended in order" if self._stopping else "stopped"
         else:
             code = run.proc.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"

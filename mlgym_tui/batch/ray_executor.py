@@ -27,7 +27,7 @@ from typing import Any
 
 from mlgym_tui.batch.budget import limit_for
 from mlgym_tui.batch.cleanup import cleanup_launch
-from mlgym_tui.batch.executor import Sink
+from mlgym_tui.batch.executor import Sink, StopRequests
 from mlgym_tui.batch.job import EpisodeJob, Outcome, execute_job
 from mlgym_tui.core.errors import UserError
 
@@ -153,8 +153,10 @@ class RayExecutor:
         call_limits: dict[str, int] | None = None,
         cost_limit: float | None = None,
         grace: float = 30.0,
+        stop: StopRequests | None = None,
     ) -> None:
         self.workers = max(1, workers)
+        self.stop = stop
         self.address = address
         self.retries = retries
         self.gpus_per_episode = gpus_per_episode
@@ -165,6 +167,7 @@ class RayExecutor:
         self._budget: Any = None
 
     def _connect(self, ray: Any) -> None:
+        """Start or join Ray; then take Ctrl-C and SIGTERM back from it (it installs its own)."""
         kwargs: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
         if self.address:
             # Nodes started elsewhere do not share this process's environment; a private Ray started
@@ -174,6 +177,8 @@ class RayExecutor:
         else:
             kwargs.update(num_cpus=self.workers, include_dashboard=False)
         ray.init(**kwargs)
+        if self.stop is not None:
+            self.stop.install()
 
     def run(self, jobs: list[EpisodeJob], sink: Sink) -> bool:
         ray = import_ray()
@@ -195,52 +200,49 @@ class RayExecutor:
         pending = list(jobs)
         inflight: dict[Any, _InFlight] = {}
         by_launch: dict[str, _InFlight] = {}
-        interrupted = False
+        handled = 0
         while pending or inflight:
-            try:
-                if not interrupted and sink.stop_reason() is not None:
-                    pending.clear()
-                while pending and len(inflight) < self.workers and not interrupted:
-                    job = pending.pop(0)
-                    ref = remote.options(
-                        num_cpus=job.cpus,
-                        num_gpus=self.gpus_per_episode if job.wants_gpu else 0,
-                        memory=job.memory,
-                        max_retries=self.retries,
-                        retry_exceptions=False,
-                        name=f"episode:{job.cell.key}",
-                    ).remote(job, channel, gate)
-                    inflight[ref] = by_launch[job.launch] = _InFlight(job, time.monotonic())
-                    sink.started(job, {})
-                ready: list[Any] = []
-                if inflight:
-                    # Return at the first end, then collect any others already done.
-                    first, rest = ray.wait(list(inflight), num_returns=1, timeout=0.2)
-                    more = ray.wait(rest, num_returns=len(rest), timeout=0)[0] if first and rest else []
-                    ready = first + more
-                for launch, kind, data in ray.get(channel.drain.remote()):
-                    item = by_launch.get(launch)
-                    if item is None:
-                        continue
-                    if kind == "started":
-                        item.started = item.started or time.monotonic()
-                    elif kind == "progress":
-                        sink.progress(item.job, data)
-                for ref in ready:
-                    item = inflight.pop(ref)
-                    by_launch.pop(item.job.launch, None)
-                    sink.finished(item.job, self._outcome(ray, ref, item, interrupted))
-                self._guard(ray, inflight)
-            except KeyboardInterrupt:
-                if interrupted:
-                    for ref in inflight:
-                        ray.cancel(ref, force=True)
-                else:
-                    interrupted = True
-                    pending.clear()
-                    for ref in inflight:
-                        ray.cancel(ref, force=False)
-        return interrupted
+            requests = sink.interrupts()
+            if requests > handled:
+                # First request: the episodes end in order (KeyboardInterrupt in the task); second: killed.
+                handled = requests
+                pending.clear()
+                for ref in inflight:
+                    ray.cancel(ref, force=requests > 1)
+            if not handled and sink.stop_reason() is not None:
+                pending.clear()
+            while pending and len(inflight) < self.workers and not handled:
+                job = pending.pop(0)
+                ref = remote.options(
+                    num_cpus=job.cpus,
+                    num_gpus=self.gpus_per_episode if job.wants_gpu else 0,
+                    memory=job.memory,
+                    max_retries=self.retries,
+                    retry_exceptions=False,
+                    name=f"episode:{job.cell.key}",
+                ).remote(job, channel, gate)
+                inflight[ref] = by_launch[job.launch] = _InFlight(job, time.monotonic())
+                sink.started(job, {})
+            ready: list[Any] = []
+            if inflight:
+                # Return at the first end, then collect any others already done.
+                first, rest = ray.wait(list(inflight), num_returns=1, timeout=0.2)
+                more = ray.wait(rest, num_returns=len(rest), timeout=0)[0] if first and rest else []
+                ready = first + more
+            for launch, kind, data in ray.get(channel.drain.remote()):
+                item = by_launch.get(launch)
+                if item is None:
+                    continue
+                if kind == "started":
+                    item.started = item.started or time.monotonic()
+                elif kind == "progress":
+                    sink.progress(item.job, data)
+            for ref in ready:
+                item = inflight.pop(ref)
+                by_launch.pop(item.job.launch, None)
+                sink.finished(item.job, self._outcome(ray, ref, item, handled > 0))
+            self._guard(ray, inflight)
+        return handled > 0
 
     def _guard(self, ray: Any, inflight: dict[Any, _InFlight]) -> None:
         now = time.monotonic()
@@ -260,7 +262,8 @@ class RayExecutor:
             outcome = Outcome(**ray.get(ref))
         except ray.exceptions.TaskCancelledError:
             state = "timeout" if item.timed_out else "interrupted"
-            outcome = Outcome(job.launch, job.cell.key, state, message="cancelled")
+            why = "stopped by Ctrl-C" if interrupted else "cancelled"
+            outcome = Outcome(job.launch, job.cell.key, state, message=why)
         except ray.exceptions.RayError as exc:
             # Worker or node died and the retries are spent (or Ray itself failed).
             outcome = Outcome(job.launch, job.cell.key, "crashed", message=f"{type(exc).__name__}: {str(exc)[:300]}")

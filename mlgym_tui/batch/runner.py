@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.batch.budget import LocalGate
-from mlgym_tui.batch.executor import Executor
+from mlgym_tui.batch.executor import Executor, StopRequests
 from mlgym_tui.batch.gpus import GpuPool
 from mlgym_tui.batch.grid import Cell, expand_grid, resolve_tasks
 from mlgym_tui.batch.job import EpisodeJob, Outcome
@@ -79,8 +79,11 @@ class BatchSummary:
 class _BatchState:
     """The executor's :class:`~mlgym_tui.batch.executor.Sink`: forwards to the view, keeps the books."""
 
-    def __init__(self, options: BatchOptions, batch_id: str, view: BatchView, gate: LocalGate | None) -> None:
+    def __init__(
+        self, options: BatchOptions, batch_id: str, view: BatchView, gate: LocalGate | None, stop: StopRequests
+    ) -> None:
         self.options = options
+        self.stop = stop
         self.batch_id = batch_id
         self.view = view
         self.gate = gate
@@ -96,6 +99,9 @@ class _BatchState:
         self.view.progress(job, data)
 
     def finished(self, job: EpisodeJob, outcome: Outcome) -> None:
+        if outcome.state == "interrupted" and not outcome.message:
+            why = "Ctrl-C" if self.stop.count else (self._stop or "a stop request")
+            outcome.message = f"stopped by {why}; the episode ended in order"
         self.outcomes.append((job, outcome))
         self.cost += outcome.cost
         if outcome.state != "finished":
@@ -105,6 +111,9 @@ class _BatchState:
     @property
     def stopped(self) -> str | None:
         return self._stop
+
+    def interrupts(self) -> int:
+        return self.stop.count
 
     def stop_reason(self) -> str | None:
         limit = self.options.total_cost_limit
@@ -156,7 +165,9 @@ def make_jobs(options: BatchOptions, cells: list[Cell], batch_id: str) -> list[E
     return jobs
 
 
-def build_executor(options: BatchOptions, cells: list[Cell], state_dir: Path) -> tuple[Executor, LocalGate | None]:
+def build_executor(
+    options: BatchOptions, cells: list[Cell], state_dir: Path, stop: StopRequests
+) -> tuple[Executor, LocalGate | None]:
     if options.executor == "ray":
         from mlgym_tui.batch.ray_executor import RayExecutor, import_ray
 
@@ -169,6 +180,7 @@ def build_executor(options: BatchOptions, cells: list[Cell], state_dir: Path) ->
             call_limits=options.call_limits,
             cost_limit=options.total_cost_limit,
             grace=options.grace,
+            stop=stop,
         ), None
     from mlgym_tui.batch.local import LocalExecutor, worker_context
 
@@ -195,15 +207,17 @@ def build_executor(options: BatchOptions, cells: list[Cell], state_dir: Path) ->
 def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSummary:
     """Run (or resume) the batch described by ``options``; see the module docstring for the order."""
     view = view or QuietView()
+    options.out = options.out.resolve()
     cells = expand_grid(resolve_tasks(options.tasks), options.agents, options.models, options.attempts, options.seed)
     options.out.mkdir(parents=True, exist_ok=True)
     batch_id = uuid.uuid4().hex[:12]
     started = time.monotonic()
+    stop = StopRequests()
     with batch_lock(options.out) as state_dir:
         before = reconcile(options.out, cells, batch_id, options.rerun_statuses)
         jobs = make_jobs(options, before.todo, batch_id)
-        executor, gate = build_executor(options, cells, state_dir)
-        state = _BatchState(options, batch_id, view, gate)
+        executor, gate = build_executor(options, cells, state_dir, stop)
+        state = _BatchState(options, batch_id, view, gate, stop)
         for folder, status in before.marked:
             view.note(f"marked {status}: {folder}")
         write_manifest(options.out, _manifest(options, batch_id, cells, before.done, {}, "running"))
@@ -212,11 +226,15 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
             f"· {executor.name} × {options.workers}"
         )
         view.begin(title, len(jobs))
+        stop.install()
         try:
             interrupted = executor.run(jobs, state) if jobs else False
+            # From here to the end nothing is stopped half-way: the marking must complete.
+            after = reconcile(options.out, cells, batch_id)
         finally:
+            stop.restore()
             view.end()
-        after = reconcile(options.out, cells, batch_id)
+        interrupted = interrupted or stop.count > 0
         state.marked.extend(before.marked + after.marked)
         if gate is not None:
             state.cost = max(state.cost, gate.spent)

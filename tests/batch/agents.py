@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.agents.base import AgentStep, Usage
 from mlgym_tui.core.task import TaskConfig
 
 HOLD_DIR_ENV = "MLGYM_TEST_HOLD_DIR"
@@ -44,3 +44,61 @@ class HoldAgent:
 
     def close(self) -> None:
         pass
+
+
+class _PlanAgent:
+    """Plays ``plan()`` then submits; subclasses pick the steps."""
+
+    name = "plan"
+    model: str | None = None
+
+    def __init__(self, model: str | None = None, **_: Any) -> None:
+        self.model = model
+        self.steps: list[AgentStep] = []
+
+    def plan(self) -> list[AgentStep]:
+        return []
+
+    def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
+        self.steps = self.plan()
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        return self.steps.pop(0) if self.steps else AgentStep("submit")
+
+    def close(self) -> None:
+        pass
+
+
+class PricedAgent(_PlanAgent):
+    """Every step "costs" $0.30, as if a model had been called: for the batch's total cost limit."""
+
+    name = "priced"
+
+    def plan(self) -> list[AgentStep]:
+        usage = Usage(tokens_in=100, tokens_out=10, cost=0.3, calls=1)
+        return [AgentStep(a, usage=usage) for a in ("echo one", "echo two", "validate", "submit")]
+
+
+class CallLogAgent(_PlanAgent):
+    """Each ``act`` is a 0.3 s "model call" logged as ``start end`` lines to ``$MLGYM_TEST_CALL_LOG``."""
+
+    name = "calllog"
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        begin = time.time()
+        time.sleep(0.3)
+        with open(os.environ["MLGYM_TEST_CALL_LOG"], "a") as f:
+            f.write(f"{begin} {time.time()}\n")
+        return super().act(observation, info)
+
+    def plan(self) -> list[AgentStep]:
+        return [AgentStep("echo thinking"), AgentStep("submit")]
+
+
+class GpuProbeAgent(_PlanAgent):
+    """Shows which devices its sandbox was given, and stays a moment so episodes overlap."""
+
+    name = "gpuprobe"
+
+    def plan(self) -> list[AgentStep]:
+        return [AgentStep('echo "devices=[$CUDA_VISIBLE_DEVICES]"; sleep 0.5'), AgentStep("submit")]
