@@ -197,12 +197,26 @@ def _describe(source: str, exc: ValidationError) -> str:
     return f"{source}: field '{loc}': {msg}"
 
 
+def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file merged over the one it names in ``extends:`` (so variants restate only what differs)."""
+    if path in seen:
+        raise ConfigError(f"{path}: field 'extends': circular ({' -> '.join(str(p) for p in (*seen, path))})")
+    raw = _read_yaml(path)
+    parent_name = raw.pop("extends", None)
+    if parent_name is None:
+        return raw
+    parent = agent_config_path(str(parent_name))
+    if parent is None:
+        raise ConfigError(f"{path}: field 'extends': no agent config {parent_name!r}")
+    return deep_merge(_read_with_parents(parent, (*seen, path)), raw)
+
+
 def load_agent_config(name: str = "default", layers: list[str] | None = None) -> AgentConfig:
     """The config of agent ``name`` (``agents/NAME.yaml``) with ``-c`` layers applied, validated."""
     path = agent_config_path(name)
     if path is None:
         raise ConfigError(f"no agent config {name!r} (looked for {agents_dir() / (name + '.yaml')})")
-    raw = merge_layers(_read_yaml(path), layers or [])
+    raw = merge_layers(_read_with_parents(path), layers or [])
     try:
         return AgentConfig.model_validate(raw)
     except ValidationError as exc:

@@ -27,7 +27,7 @@ from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.events import Event, EventBus, EventKind
 from mlgym_tui.core.exits import ContextWindowExceeded, CostLimitExceeded, EpisodeEnd, FormatErrorLimit
 from mlgym_tui.core.task import TaskConfig
-from mlgym_tui.core.tools import tools_help
+from mlgym_tui.core.tools import MEMORY_TOOLS, tools_help
 
 _SECRET_NAME = re.compile(r"key|token|secret|auth|header|password", re.IGNORECASE)
 
@@ -87,11 +87,17 @@ class LLMAgent:
         self.calls, self.cost, self.tokens_in, self.tokens_out = 0, 0.0, 0, 0
         self._first = True
         base = self._variables(info)
-        system = self._render("system", **base, commands=tools_help(self.config.tools))
+        notes = {"memory_read": info["memory_ranking"]} if info.get("memory_ranking") else None
+        system = self._render("system", **base, commands=tools_help(self.config.tools, notes))
         if self.config.demonstration:
             system = f"{system}\n\n{self.config.demonstration}"
         self.history.add("system", system)
         self.history.add("user", self._render("instance", **base, task_text=observation))
+
+    @property
+    def uses_memory(self) -> bool:
+        """Whether this agent's config offers the research-log tools (the runner then opens a store)."""
+        return bool(self.config.tools) and any(t in MEMORY_TOOLS for t in self.config.tools or [])
 
     def interject(self, text: str) -> None:
         """A person's message, shown to the model with the next observation."""

@@ -304,6 +304,8 @@ class ResearchEnv(gym.Env[str, str]):
             else None,
             "steps_left": max(self.task.limits.max_steps - self.steps, 0),
         }
+        if self.memory is not None:
+            info["memory_ranking"] = f"Ranking: {self.memory.ranker.description}"
         if evaluation is not None:
             info["evaluation"] = {
                 "valid": evaluation.valid,

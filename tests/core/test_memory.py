@@ -103,3 +103,35 @@ def test_notes_survive_sigkill_and_are_read_in_the_next_attempt(tmp_path: Path) 
     traj = next((tmp_path / "b").rglob("trajectory.jsonl"))
     observations = [r["text"] for r in read_jsonl(traj) if r["kind"] == "observation"]
     assert any("forgiveness of 0.3 beat the baseline" in o and "from run" in o for o in observations)
+
+
+def test_the_memory_agent_gets_the_tools_and_uses_them(tmp_path: Path) -> None:
+    """agents/memory.yaml offers memory_write/memory_read (the default agent does not), the prompt says how
+    notes are ranked, and a note written by the model comes back on memory_read."""
+    from tests.agents.fake_llm_servers import Turn, answer, scripted_server
+
+    turns = [
+        Turn(answer("Record what I know.", "memory_write Tit-for-tat with forgiveness 0.3 scored best so far")),
+        Turn(answer("What did I learn?", "memory_read best forgiveness setting")),
+        Turn(answer("Done.", "submit")),
+    ]
+    with scripted_server("openai", turns) as server:
+        proc = cli("run", "prisonersDilemma", "--agent", "memory", "--model", "openai:gpt-4o-mini",
+                   "--base-url", server.url, "--out", str(tmp_path),
+                   env={"OPENAI_API_KEY": "sk-test-memory", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+        requests = list(server.requests)
+    assert proc.returncode == 0, proc.stderr
+    system = requests[0].body["messages"][0]["content"]
+    assert "memory_write" in system and "memory_read" in system and "Ranking:" in system
+    folder = next(tmp_path.rglob("trajectory.jsonl")).parent
+    assert "forgiveness 0.3" in (folder / "memory.jsonl").read_text()
+    records = read_jsonl(folder / "trajectory.jsonl")
+    reads = [r for r in records if r["kind"] == "memory" and r["op"] == "read"]
+    assert reads and "forgiveness 0.3" in reads[0]["results"][0]["text"]
+
+
+def test_the_default_agent_does_not_offer_memory_tools() -> None:
+    from mlgym_tui.agents.config import load_agent_config
+    from mlgym_tui.core.tools import tools_help
+
+    assert "memory_write" not in tools_help(load_agent_config("default").tools)

@@ -105,10 +105,15 @@ MEMORY_TOOLS = ("memory_write", "memory_read")
 DEFAULT_TOOLS = [name for name in TOOLS if name not in MEMORY_TOOLS]
 
 
-def tools_help(names: list[str] | None = None) -> str:
-    """The COMMANDS section of an agent prompt."""
+def tools_help(names: list[str] | None = None, notes: dict[str, str] | None = None) -> str:
+    """The COMMANDS section of an agent prompt; ``notes`` adds a sentence to a tool's docstring (e.g. how
+    memory_read ranks in this episode)."""
     chosen = [TOOLS[n] for n in (names or DEFAULT_TOOLS) if n in TOOLS]
-    return "\n".join(f"{t.name}:\n  docstring: {t.doc}\n  signature: {t.signature}" for t in chosen)
+    extra = notes or {}
+    return "\n".join(
+        f"{t.name}:\n  docstring: {t.doc}{'. ' + extra[t.name] if extra.get(t.name) else ''}\n  signature: {t.signature}"
+        for t in chosen
+    )
 
 
 @dataclass(frozen=True)
