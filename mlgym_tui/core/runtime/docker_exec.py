@@ -44,11 +44,6 @@ class ExecStream:
         merge_stderr: bool = True,
     ) -> None:
         self.api = api
-        self.merge_stderr = merge_stderr
-        self.stderr = bytearray()
-        self._frames = bytearray()
-        self._output = bytearray()
-        self._eof = False
         try:
             created = api.exec_create(
                 container_id,
@@ -65,6 +60,23 @@ class ExecStream:
             handle = api.exec_start(self.exec_id, socket=True)
         except Exception as exc:  # noqa: BLE001 - any daemon error here means the sandbox is unusable
             raise SandboxError(f"cannot start a process in the sandbox container: {exc}") from exc
+        self._attach(handle, merge_stderr)
+
+    @classmethod
+    def over(cls, sock: socket.socket, merge_stderr: bool = True) -> ExecStream:
+        """A stream over an already attached socket (tests drive one end of a socket pair)."""
+        stream = cls.__new__(cls)
+        stream.api = None
+        stream.exec_id = ""
+        stream._attach(sock, merge_stderr)
+        return stream
+
+    def _attach(self, handle: Any, merge_stderr: bool) -> None:
+        self.merge_stderr = merge_stderr
+        self.stderr = bytearray()
+        self._frames = bytearray()
+        self._output = bytearray()
+        self._eof = False
         self._handle = handle  # keeps the HTTP response (and so the socket) alive
         self.sock: socket.socket = getattr(handle, "_sock", handle)
         self.sock.setblocking(True)
@@ -103,22 +115,27 @@ class ExecStream:
         return line
 
     def _need_more(self, deadline: float) -> None:
+        """Read at least one more chunk (what is buffered is an incomplete line or payload)."""
         if self._eof:
             raise SandboxError(self._ended_message())
-        if time.monotonic() >= deadline:
+        if not self._read_once(deadline):
             raise SandboxError("the sandbox stopped answering")
-        self._wait(deadline)
 
     def _wait(self, deadline: float) -> None:
         """Read from the socket until some output arrived, EOF, or ``deadline``."""
-        while not self._output and not self._eof:
+        while not self._output and not self._eof and self._read_once(deadline):
+            pass
+
+    def _read_once(self, deadline: float) -> bool:
+        """One read from the socket (False when nothing came by ``deadline``); sets EOF at its end."""
+        while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return
+                return False
             try:
                 ready, _, _ = select.select([self.sock], [], [], remaining)
                 if not ready:
-                    return
+                    return False
                 data = self.sock.recv(1 << 16)
             except BlockingIOError:
                 continue
@@ -126,9 +143,10 @@ class ExecStream:
                 data = b""
             if not data:
                 self._eof = True
-                return
-            self._frames += data
-            self._split_frames()
+            else:
+                self._frames += data
+                self._split_frames()
+            return True
 
     def _split_frames(self) -> None:
         """Move complete frames' payloads to the output (stderr set apart unless merged)."""
