@@ -237,6 +237,12 @@ class TakeoverAgent:
         self._human_in_control = threading.Event()
         self._interjections: queue.Queue[str] = queue.Queue()
 
+    def __getattr__(self, name: str) -> Any:
+        """Optional agent hooks (``bind_bus``, ``describe``, ``uses_memory`` …) are the inner agent's."""
+        if name.startswith("__") or name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     @property
     def publish(self) -> Publish | None:
         return self.human.publish

@@ -1,0 +1,161 @@
+"""Live episodes for the workbench: what to run, and the object that runs it on a worker thread.
+
+A :class:`LiveEpisode` wraps the agent in a :class:`~mlgym_tui.agents.human.TakeoverAgent`, gives the
+session a :class:`~mlgym_tui.tui.control.LiveControl`, and runs the core's ``run_episode`` with an
+:class:`~mlgym_tui.tui.feed.EventFeed` subscribed. The screen only starts it in a thread worker and
+drains the feed; it never learns whether the events come from here or from a recording.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlgym_tui.agents.base import Agent
+from mlgym_tui.agents.human import ClockPause, ClockResume, HumanAgent, InboxItem, SaveFile, TakeoverAgent
+from mlgym_tui.core.runtime import RuntimeSettings
+from mlgym_tui.core.session import Session, SessionLimits
+from mlgym_tui.core.task import TaskConfig, load_task
+from mlgym_tui.core.trajectory import EpisodeResult
+from mlgym_tui.tui.control import LiveControl
+from mlgym_tui.tui.feed import EventFeed
+
+
+@dataclass
+class EpisodeRequest:
+    """What the person asked to run (from the CLI or the home screen)."""
+
+    task: str
+    agent: str = "baseline"
+    model: str | None = None
+    backend: str = "local"
+    out: Path = Path("runs")
+    seed: int = 0
+    max_steps: int | None = None
+    paused: bool = False
+    """Start paused (the first proposal waits for resume or single step)."""
+    approve: bool = False
+    """Start in approve mode."""
+    config: list[str] = field(default_factory=list)
+    """Agent config layers (``-c FILE`` / ``-c key=value``), as ``run`` takes them."""
+    base_url: str | None = None
+    """An OpenAI-compatible server for LLM agents."""
+    settings: RuntimeSettings | None = None
+    """Sandbox settings (the docker options); None for the defaults."""
+    spec_options: dict[str, Any] = field(default_factory=dict)
+    """Further :class:`EpisodeSpec` fields (memory options), as the CLI's helpers compute them."""
+    agent_factory: Callable[[], Agent] | None = None
+    """Build the agent directly (tests, embedding); otherwise the agent registry builds ``agent``."""
+
+    def build_agent(self) -> Agent:
+        if self.agent_factory is not None:
+            return self.agent_factory()
+        from mlgym_tui.agents.registry import make_agent
+
+        return make_agent(self.agent, config=self.config, model=self.model, base_url=self.base_url)
+
+
+class LiveEpisode:
+    """One episode run for a screen: its feed, its control, and the outcome when it ends."""
+
+    def __init__(self, request: EpisodeRequest, *, human: bool = False) -> None:
+        self.request = request
+        self.task: TaskConfig = load_task(request.task)
+        self.feed = EventFeed()
+        self.inbox: queue.Queue[InboxItem] = queue.Queue()
+        self.human = human
+        inner: Agent = HumanAgent(self.inbox) if human else request.build_agent()
+        self.agent = TakeoverAgent(inner, self.inbox)
+        if human:
+            self.agent.take_over()
+        self.control = LiveControl(self.agent, paused=request.paused, approve=request.approve)
+        self.session: Session | None = None
+        self.folder: Path | None = None
+        self.result: EpisodeResult | None = None
+        self.done = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None and not self.done.is_set()
+
+    def _on_session(self, session: Session) -> None:
+        self.session = session
+        self.control.attach(session)
+        human = self.agent.human  # the one that acts whenever a person is in control
+        human.publish = self.control.note
+        human.on_paused = lambda seconds: setattr(session, "paused_seconds", session.paused_seconds + seconds)
+
+    def run(self) -> tuple[Path, EpisodeResult]:
+        """Run to the end (call on a worker thread). Exceptions propagate to the worker."""
+        from mlgym_tui.core.runner import EpisodeSpec, config_summary, run_episode
+
+        r = self.request
+        inner = self.agent.inner
+        spec = EpisodeSpec(
+            task=self.task,
+            agent=self.agent,
+            out=Path(r.out),
+            backend=r.backend,
+            seed=r.seed,
+            settings=r.settings or RuntimeSettings(),
+            limits=SessionLimits(max_steps=r.max_steps),
+            config=config_summary(
+                agent=r.agent, model=r.model, backend=r.backend, max_steps=r.max_steps, via="workbench",
+                agent_config=inner.describe() if hasattr(inner, "describe") else r.config,
+            ),
+            **r.spec_options,
+        )
+        try:
+            self.folder, self.result = run_episode(
+                spec, subscribers=[self.feed], controller=self.control, on_session=self._on_session
+            )
+            return self.folder, self.result
+        finally:
+            self.done.set()
+
+    # -- person's actions that are not controller switches ---------------------------------------
+    def send(self, command: str) -> None:
+        self.control.send(command)
+
+    def save_file(self, path: str, text: str) -> None:
+        """Queue a save of ``path`` through the editor tool (reads the current length from the sandbox)."""
+        lines = 0
+        runtime = self.session.env.runtime if self.session else None
+        if runtime is not None:
+            try:
+                lines = len(runtime.read_file(path).decode("utf-8", errors="replace").splitlines())
+            except OSError:
+                lines = 0
+        open_file = self.session.env.editor.state.path if self.session and self.session.env.editor else None
+        self.inbox.put(SaveFile(path, text, lines, open_first=open_file != path))
+
+    def read_file(self, path: str) -> str:
+        """The file as the sandbox has it now (human mode loads the whole file into the editor)."""
+        runtime = self.session.env.runtime if self.session else None
+        if runtime is None:
+            raise FileNotFoundError(path)
+        return runtime.read_file(path).decode("utf-8", errors="replace")
+
+    def pause_clock(self) -> None:
+        self.inbox.put(ClockPause())
+
+    def resume_clock(self) -> None:
+        self.inbox.put(ClockResume())
+
+    def abort(self, grace: float = 3.0) -> None:
+        """Stop now: request the stop, and if a command is still running after ``grace`` seconds,
+        close the sandbox so the command dies with it (the run folder is still finished)."""
+        self.control.stop("the workbench was closed")
+        if self.done.wait(grace):
+            return
+        env = self.session.env if self.session else None
+        if env is not None and env.runtime is not None:
+            try:
+                env.runtime.close()
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
+        self.done.wait(grace)

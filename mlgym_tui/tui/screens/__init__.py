@@ -1,0 +1,1 @@
+"""Screens of the workbench: home, watch, human, replay, scoreboard, help, and small dialogs."""

@@ -1,0 +1,58 @@
+"""The help screen: every key of the screen underneath, with its description and binding id.
+
+Built from the live bindings, so user keymap overrides (settings ``keymap``, by id) show as they are.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label, Static
+
+from mlgym_tui.tui.settings import settings_path
+
+
+def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
+    """(keys, description, id) of every binding active on ``screen``, the app's included."""
+    rows: dict[str, tuple[str, str, str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        name = binding.id or binding.action
+        description = binding.description or binding.tooltip or binding.action
+        shown = screen.app.get_key_display(binding) if hasattr(screen.app, "get_key_display") else key
+        if name in rows:
+            keys, desc, ident = rows[name]
+            if shown not in keys.split(", "):
+                rows[name] = (f"{keys}, {shown}", desc, ident)
+        else:
+            rows[name] = (shown, description, binding.id or "")
+    return sorted(rows.values(), key=lambda r: (r[2] or "~", r[0]))
+
+
+class HelpScreen(ModalScreen[None]):
+    """See the module docstring."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="help.close")]
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__(classes="dialog")
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-body help-body"):
+            yield Label(f"Keys — {type(self.under).__name__.removesuffix('Screen')}", classes="dialog-title")
+            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("keys", "what it does", "id (for keymap overrides)")
+            for row in binding_rows(self.under):
+                table.add_row(*row)
+            yield table
+            yield Static(
+                f"Override keys by id in {settings_path()}, e.g.\n  keymap:\n    watch.pause: p\n"
+                "ctrl+p opens the command palette: every command, by name.",
+                classes="dialog-text",
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)

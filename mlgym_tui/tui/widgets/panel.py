@@ -1,0 +1,32 @@
+"""What every region of the workbench has in common: it is a view over the event stream.
+
+Views take events in two phases so a burst (a flood of shell output, a replay seek over a thousand steps)
+costs one repaint: :meth:`Panel.apply` only updates the panel's own bounded model, :meth:`Panel.flush`
+renders what changed. :meth:`Panel.reset` forgets everything (a replay seeking backwards).
+"""
+
+from __future__ import annotations
+
+from textual.containers import Vertical
+
+from mlgym_tui.core.events import Event
+
+
+class Panel(Vertical, can_focus=False):
+    """A bordered region; subclasses implement the three phases."""
+
+    DEFAULT_CLASSES = "panel"
+    TITLE = ""
+
+    def on_mount(self) -> None:
+        self.border_title = self.TITLE
+
+    def reset(self) -> None:
+        """Forget every event (the next events start a new episode view)."""
+
+    def apply(self, event: Event) -> None:
+        """Update the model for one event; must be cheap and must not touch the DOM."""
+
+    def flush(self) -> bool:
+        """Render pending changes; return True when work is left for the next tick."""
+        return False

@@ -1,0 +1,185 @@
+"""The Shell panel: each command the sandbox ran, its streamed output, exit code and duration.
+
+Built for floods (NOTES.md): a plain ``Log`` with bounded scrollback, lines cleaned of escape codes,
+pending lines kept in a bounded deque (what would scroll out before it is ever seen is dropped and
+counted), at most :data:`WRITE_BATCH` lines per ``write_lines`` call, one call per tick.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.highlighter import Highlighter
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Log
+
+from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.tui.colors import theme_style
+from mlgym_tui.tui.text import LineSplitter, clean_line
+from mlgym_tui.tui.widgets.panel import Panel
+
+WRITE_BATCH = 5_000
+"""Lines per ``Log.write_lines`` call (larger calls stall the event loop; measured in NOTES.md)."""
+EDITOR_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert"}
+"""Tools whose answer is a file window: the Editor panel shows it, the shell shows one line."""
+TOOL_OUTPUT_LINES = 40
+"""Lines of a tool's answer (open, validate …) shown in the shell; the rest is in the other panels."""
+
+
+def _step_rule(text: str) -> str:
+    return f"── {text} " + "─" * max(4, 60 - len(text))
+
+
+class ShellHighlighter(Highlighter):
+    """Colours command lines, exit lines and step rules; styles come from theme variables."""
+
+    def __init__(self) -> None:
+        self.styles: dict[str, Style] = {}
+
+    def use_theme(self, variables: dict[str, str]) -> None:
+        self.styles = {
+            "command": theme_style(variables, "shell-command", "primary", bold=True),
+            "ok": theme_style(variables, "shell-ok", "success"),
+            "fail": theme_style(variables, "shell-fail", "error", bold=True),
+            "step": theme_style(variables, "shell-step", "secondary"),
+        }
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        if not self.styles or not plain:
+            return
+        if plain.startswith("$ "):
+            text.stylize(self.styles["command"])
+        elif plain.startswith("── "):
+            text.stylize(self.styles["step"])
+        elif plain.startswith("✔ exit"):
+            text.stylize(self.styles["ok"])
+        elif plain.startswith(("✖ exit", "! ")):
+            text.stylize(self.styles["fail"])
+
+
+class ShellPanel(Panel):
+    """See the module docstring."""
+
+    TITLE = "Shell"
+
+    def __init__(self, max_lines: int = 10_000, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.max_lines = max_lines
+        self._pending: deque[str] = deque(maxlen=max_lines)
+        self._skipped = 0
+        self._splitter = LineSplitter()
+        self._had_output = False
+        self.lines_received = 0
+        self._scrolled_to = 0.0
+        self.highlighter = ShellHighlighter()
+
+    def compose(self):  # noqa: ANN201 - textual compose
+        log = Log(max_lines=self.max_lines, highlight=True, id="shell-log")
+        log.highlighter = self.highlighter
+        log.can_focus = True
+        yield log
+
+    @property
+    def log_widget(self) -> Log:
+        return self.query_one("#shell-log", Log)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.highlighter.use_theme(self.app.theme_variables)
+        self.app.theme_changed_signal.subscribe(self, lambda _t: self._retheme())
+
+    def _retheme(self) -> None:
+        self.highlighter.use_theme(self.app.theme_variables)
+        self.log_widget.notify_style_update()
+        self.log_widget.refresh()
+
+    # -- model ---------------------------------------------------------------------------------
+    def _add(self, lines: list[str]) -> None:
+        overflow = len(self._pending) + len(lines) - self.max_lines
+        if overflow > 0:
+            self._skipped += overflow
+        self._pending.extend(lines)
+        self.lines_received += len(lines)
+
+    def reset(self) -> None:
+        self._pending.clear()
+        self._skipped = 0
+        self._splitter = LineSplitter()
+        self._had_output = False
+        self.lines_received = 0
+        self._scrolled_to = 0.0
+        if self.is_mounted:
+            self.log_widget.clear()
+
+    def apply(self, event: Event) -> None:
+        d = event.data
+        kind = event.kind
+        if kind is EventKind.OUTPUT:
+            self._had_output = True
+            self._add(self._splitter.feed(str(d.get("text", ""))))
+        elif kind is EventKind.ACTION:
+            self._add(self._splitter.flush())
+            self._had_output = False
+            lines = str(d.get("action", "")).strip("\n").split("\n")
+            more = f"   (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
+            self._add([_step_rule(f"step {event.step}"), f"$ {clean_line(lines[0])}{more}"])
+        elif kind is EventKind.OBSERVATION:
+            self._observation(event)
+        elif kind is EventKind.EPISODE_STARTED:
+            self._add([_step_rule(f"{d.get('task')} · {d.get('agent')} · {d.get('backend')} · seed {d.get('seed')}")])
+        elif kind is EventKind.EPISODE_ENDED:
+            self._add(self._splitter.flush())
+            self._add([_step_rule(f"episode ended: {d.get('exit_status')}")])
+        elif kind is EventKind.ERROR:
+            self._add([f"! {clean_line(str(d.get('message', '')))}"])
+
+    def _observation(self, event: Event) -> None:
+        d = event.data
+        self._add(self._splitter.flush())
+        tool = d.get("tool")
+        if tool == "task":
+            return
+        if tool in EDITOR_TOOLS and str(d.get("text", "")).startswith("[File: "):
+            first = str(d.get("text", "")).split("\n", 1)[0]
+            self._add([clean_line(first) + "  → Editor panel"])
+        elif tool is not None or not self._had_output:
+            text = str(d.get("text", "")).split("\n")
+            shown = [clean_line(t) for t in text[:TOOL_OUTPUT_LINES]]
+            if len(text) > TOOL_OUTPUT_LINES:
+                shown.append(f"… {len(text) - TOOL_OUTPUT_LINES} more lines")
+            self._add(shown)
+        code = int(d.get("exit_code") or 0)
+        mark = "✔" if code == 0 else "✖"
+        extra = " · timed out" if d.get("timed_out") else ""
+        if d.get("cut_bytes"):
+            extra += f" · {int(d['cut_bytes']):,} bytes cut"
+        self._add([f"{mark} exit {code} · {float(d.get('duration') or 0):.2f} s{extra}"])
+        self._had_output = False
+
+    # -- render --------------------------------------------------------------------------------
+    def flush(self) -> bool:
+        if not self._pending and not self._skipped:
+            return False
+        log = self.log_widget
+        batch: list[str] = []
+        if self._skipped:
+            batch.append(f"[… {self._skipped:,} lines scrolled past unseen …]")
+            self._skipped = 0
+        pop = self._pending.popleft
+        while self._pending and len(batch) < WRITE_BATCH:
+            line = pop()
+            batch.append(line or " ")  # Log.write_lines drops empty strings
+        before = len(log.lines)
+        # Follow the end unless the person scrolled up from where we left the view. (Log's own
+        # auto-scroll compares with an end that moves under it when the size or a scrollbar changes,
+        # and then stops following for good.)
+        follow = log.scroll_y >= min(self._scrolled_to, log.max_scroll_y) - 1
+        log.write_lines(batch, scroll_end=False)
+        if follow:
+            log.scroll_end(animate=False, immediate=True, x_axis=False)
+            self._scrolled_to = log.scroll_y
+        if before + len(batch) > self.max_lines:
+            log.refresh()  # a full Log stops repainting correctly after pruning (NOTES.md)
+        return bool(self._pending)
