@@ -194,10 +194,10 @@ class ReplayScreen(EpisodeScreen):
         self.timeline.update_state(playing=True)
 
     def _play_tick(self) -> None:
+        if self.position < self.last_step:
+            self.seek(self.position + 1)
         if self.position >= self.last_step:
             self._stop_playing()
-            return
-        self.seek(self.position + 1)
 
     def _stop_playing(self) -> None:
         if self._play_timer is not None:

@@ -1,0 +1,122 @@
+"""Replay: the timeline moves through a recorded run and the panels show each step's state; a run folder
+that is still being written is followed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.runner import EpisodeSpec, run_episode
+from mlgym_tui.core.task import load_task
+from mlgym_tui.core.trajectory import TrajectoryRecorder
+from mlgym_tui.tui.app import Start, make_app
+from mlgym_tui.tui.screens.replay import ReplayScreen
+from mlgym_tui.tui.settings import WorkbenchSettings
+from tests.tui.scripted import EDIT_FORGIVENESS, ScriptedAgent, wait_for
+
+SCRIPT = ["echo first-step", "open strategy.py", EDIT_FORGIVENESS, "validate", "echo after-validation"]
+
+
+@pytest.fixture
+def recorded_run(tmp_path: Path) -> Path:
+    """A real episode of a scripted agent on prisonersDilemma, recorded by the core."""
+    folder, _result = run_episode(
+        EpisodeSpec(task=load_task("prisonersDilemma"), agent=ScriptedAgent(SCRIPT), out=tmp_path / "recorded")
+    )
+    return folder
+
+
+def last_command(screen: ReplayScreen) -> str:
+    commands = [line for line in screen.workbench.shell.log_widget.lines if line.startswith("$ ")]
+    return commands[-1] if commands else ""
+
+
+async def test_timeline_moves_through_the_steps(settings: WorkbenchSettings, recorded_run: Path) -> None:
+    app = make_app(settings, Start("replay", path=recorded_run))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        assert screen.position == screen.last_step == 6  # opens on the final state: 5 actions + submit
+        assert screen.status_bar.model.exit_status == "submitted"
+        wb = screen.workbench
+
+        await pilot.press("home")
+        assert screen.position == 0 and last_command(screen) == ""
+        assert wb.editor.model.path is None and wb.metrics.model.evaluations == []
+        assert wb.reasoning.notes[0].title == "**Task**"
+
+        await pilot.press("right")
+        assert screen.position == 1 and last_command(screen) == "$ echo first-step"
+        assert "first-step" in wb.shell.log_widget.lines
+
+        await pilot.press("right")
+        assert last_command(screen) == "$ open strategy.py"
+        assert wb.editor.model.path.endswith("strategy.py") and wb.editor.model.marked == set()
+
+        await pilot.press("right")
+        assert wb.editor.model.marked == {10} and wb.editor.model.lines[10] == "FORGIVENESS = 0.2"
+        assert wb.metrics.model.evaluations == []
+
+        await pilot.press("v")  # jump to the next validation
+        assert screen.position == 4 and len(wb.metrics.model.evaluations) == 1
+        assert wb.reasoning.notes[-1].action == "validate"
+
+        await pilot.press("left", "left")  # backwards: the panels forget what came later
+        assert screen.position == 2 and wb.editor.model.marked == set()
+        assert wb.metrics.model.evaluations == []
+
+        await pilot.press("end")
+        assert screen.position == 6 and [e.final for e in wb.metrics.model.evaluations] == [False, True]
+
+        await pilot.press("slash")
+        await pilot.press(*"after-valid", "enter")
+        assert screen.position == 5 and last_command(screen) == "$ echo after-validation"
+
+        await pilot.press("home", "space")  # play
+        await wait_for(pilot, lambda: screen.position == screen.last_step, what="playing to the end")
+        assert screen.timeline.state.playing is False
+
+
+def _event(kind: EventKind, step: int, **data: object) -> Event:
+    return Event(kind=kind, step=step, data=dict(data), time=1_700_000_000.0 + step)
+
+
+async def test_a_run_being_written_is_followed(settings: WorkbenchSettings, tmp_path: Path) -> None:
+    folder = tmp_path / "live-run"
+    folder.mkdir()
+    recorder = TrajectoryRecorder(folder / "trajectory.jsonl", {"task": "prisonersDilemma", "agent": "scripted"})
+    recorder(_event(EventKind.EPISODE_STARTED, 0, task="prisonersDilemma", agent="scripted", backend="local",
+                    seed=0, max_steps=30, metric="Score", direction="max", baseline=2.39))
+    recorder(_event(EventKind.ACTION, 1, action="echo one"))
+    recorder(_event(EventKind.OUTPUT, 1, text="one\n"))
+    recorder(_event(EventKind.OBSERVATION, 1, text="one", exit_code=0, duration=0.01, tool=None))
+    app = make_app(settings, Start("replay", path=folder))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        assert screen.last_step == 1 and screen.timeline.state.following
+        recorder(_event(EventKind.ACTION, 2, action="echo two"))
+        recorder(_event(EventKind.OUTPUT, 2, text="tw"))  # a chunk that ends mid-line
+        await wait_for(pilot, lambda: screen.last_step == 2, what="the new step")
+        recorder(_event(EventKind.OUTPUT, 2, text="o\n"))
+        recorder(_event(EventKind.OBSERVATION, 2, text="two", exit_code=3, duration=0.01, tool=None))
+        await wait_for(pilot, lambda: "✖ exit 3 · 0.01 s" in screen.workbench.shell.log_widget.lines, what="step 2")
+        assert "two" in screen.workbench.shell.log_widget.lines
+        assert 2 in screen.timeline.state.errors
+        recorder(_event(EventKind.EPISODE_ENDED, 2, exit_status="exit_interrupted", score=None, steps=2,
+                        wall_time=2.0, cost=0.0, tokens_in=0, tokens_out=0))
+        recorder.close()
+        (folder / "result.json").write_text(json.dumps({"exit_status": "exit_interrupted"}))
+        await wait_for(pilot, lambda: screen.timeline.state.finished and not screen.timeline.state.following,
+                       what="the end of following")
+        assert screen.status_bar.model.exit_status == "exit_interrupted"
+
+
+async def test_replay_reports_a_missing_trajectory(settings: WorkbenchSettings, tmp_path: Path) -> None:
+    app = make_app(settings, Start("replay", path=tmp_path / "nothing-here"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MessageScreen", what="the error")
