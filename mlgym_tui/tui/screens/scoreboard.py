@@ -1,25 +1,211 @@
-"""Scoreboard (placeholder until core scoring lands)."""
+"""Scoreboard: the MLGym evaluation of a runs folder — best scores per task, AUP of both measures with
+their performance profiles, how runs ended, cost — refreshing while runs are being written.
+
+The numbers come from :mod:`mlgym_tui.core.scoring`, exactly as ``mlgym-tui score`` prints them; this
+screen only lays them out. Reading runs happens on a worker thread that posts a finished board.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
 
+from mlgym_tui.core.scoring import BASELINE, MEASURES, Scoreboard, load_runs, scoreboard
+from mlgym_tui.core.scoring.render import fmt
+from mlgym_tui.tui.colors import theme_rgb, theme_style
 from mlgym_tui.tui.settings import WorkbenchSettings
+
+REFRESH = 2.0
+"""Seconds between two looks at the runs folder."""
 
 
 class ScoreboardScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="scoreboard.back")]
+    """See the module docstring."""
 
-    def __init__(self, settings: WorkbenchSettings, folder: Path) -> None:
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="scoreboard.back"),
+        Binding("m", "toggle_measure", "Measure", id="scoreboard.measure",
+                tooltip="Plot Best Attempt@k or Best Submission@k profiles"),
+        Binding("f5", "refresh", "Refresh", id="scoreboard.refresh", tooltip="Read the runs folder now"),
+    ]
+
+    class BoardReady(Message):
+        """A new board (None when there are no finished runs yet)."""
+
+        def __init__(self, board: Scoreboard | None, waiting: int, problems: list[str]) -> None:
+            super().__init__()
+            self.board = board
+            self.waiting = waiting
+            self.problems = problems
+
+    def __init__(self, settings: WorkbenchSettings, folder: Path, *, live: bool = True) -> None:
         super().__init__()
         self.settings = settings
-        self.folder = folder
+        self.folder = Path(folder)
+        self.live = live
+        self.board: Scoreboard | None = None
+        self.measure = "best_attempt"
+        self._signature: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Scoreboard of {self.folder}", id="scoreboard-body")
+        yield Static(f"Reading {self.folder} …", id="scoreboard-summary")
+        with TabbedContent(id="scoreboard-body"):
+            for key, title in MEASURES.items():
+                with TabPane(title, id=f"tab-{key}"):
+                    yield DataTable(id=f"table-{key}", zebra_stripes=True, cursor_type="row")
+            with TabPane("AUP & profiles", id="tab-aup"):
+                yield DataTable(id="table-aup", zebra_stripes=True, cursor_type="row")
+                yield PlotextPlot(id="profile-plot")
+            with TabPane("Exits", id="tab-exits"):
+                yield DataTable(id="table-exits", zebra_stripes=True, cursor_type="row")
+            with TabPane("Cost", id="tab-cost"):
+                yield DataTable(id="table-cost", zebra_stripes=True, cursor_type="row")
+            with TabPane("Problems", id="tab-problems"):
+                yield Static(id="problems-text")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._watch_runs()
+
+    # -- reading (worker) ------------------------------------------------------------------------
+    def _read_once(self) -> None:
+        runs = load_runs([self.folder]) if self.folder.exists() else None
+        if runs is None:
+            signature: tuple[object, ...] = ("missing",)
+        else:
+            signature = (tuple(sorted(str(r.folder) for r in runs.runs)), len(runs.in_progress), len(runs.problems))
+        if signature == self._signature:
+            return
+        self._signature = signature
+        if runs is None:
+            self.post_message(self.BoardReady(None, 0, [f"{self.folder}: no such folder"]))
+            return
+        problems = [str(p) for p in runs.problems]
+        board = scoreboard(runs) if runs.runs else None
+        self.post_message(self.BoardReady(board, len(runs.in_progress), problems))
+
+    @work(thread=True, exclusive=True, group="scoreboard", exit_on_error=False)
+    def _watch_runs(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            self._read_once()
+            if not self.live:
+                return
+            deadline = time.monotonic() + REFRESH
+            while time.monotonic() < deadline and not worker.is_cancelled:
+                time.sleep(0.1)
+
+    def action_refresh(self) -> None:
+        self._signature = None
+        self._refresh_now()
+
+    @work(thread=True, group="scoreboard-now", exit_on_error=False)
+    def _refresh_now(self) -> None:
+        self._read_once()
+
+    # -- showing --------------------------------------------------------------------------------
+    @on(BoardReady)
+    def _show(self, message: BoardReady) -> None:
+        self.board = message.board
+        v = self.app.theme_variables
+        summary = Text()
+        if message.board is None:
+            summary.append(f"No finished runs under {self.folder} yet", style=theme_style(v, "warning", bold=True))
+        else:
+            b = message.board
+            summary.append(f"{self.folder}", style=theme_style(v, "primary", bold=True))
+            summary.append(f" · {b.runs} runs · {len(b.tasks)} tasks · {len(b.competitors)} competitors")
+            if b.stand_in_tasks:
+                summary.append(f" · stand-in data: {', '.join(b.stand_in_tasks)}", style=theme_style(v, "warning"))
+        if message.waiting:
+            summary.append(f" · {message.waiting} running", style=theme_style(v, "success"))
+        if message.problems:
+            summary.append(f" · {len(message.problems)} skipped (see Problems)", style=theme_style(v, "error"))
+        self.query_one("#scoreboard-summary", Static).update(summary)
+        self.query_one("#problems-text", Static).update("\n".join(message.problems) or "Nothing was skipped.")
+        if message.board is not None:
+            self._fill(message.board)
+
+    def _fill(self, b: Scoreboard) -> None:
+        for key in MEASURES:
+            table = self.query_one(f"#table-{key}", DataTable)
+            table.clear(columns=True)
+            table.add_columns("task", "metric", "better", *b.competitors)
+            ratios = b.measures[key].ratios
+            for t in b.tasks:
+                cells = [t.task + (" *" if t.stand_in else ""), t.metric, "higher" if t.direction == "max" else "lower"]
+                for c in b.competitors:
+                    score = t.best(key).get(c)
+                    ratio = ratios.get(t.task, {}).get(c)
+                    if c != BASELINE and t.runs.get(c, 0) == 0:
+                        cells.append("(no run)")
+                    elif score is None:
+                        cells.append("(failed)")
+                    else:
+                        cells.append(fmt(score) + (f" ({ratio.reason})" if ratio is not None and ratio.reason else ""))
+                table.add_row(*cells)
+        aup = self.query_one("#table-aup", DataTable)
+        aup.clear(columns=True)
+        aup.add_columns("competitor", *[f"AUP {MEASURES[k]} (τ_max {t.tau_max:.3g})" for k, t in b.measures.items()])
+        order = sorted(b.competitors, key=lambda c: -(b.measures["best_attempt"].aup.get(c) or 0.0))
+        for c in order:
+            aup.add_row(c, *[fmt(t.aup.get(c)) for t in b.measures.values()])
+        exits = self.query_one("#table-exits", DataTable)
+        exits.clear(columns=True)
+        groups = b.exits.used_groups()
+        exits.add_columns("competitor", *groups, "runs")
+        for c, counts in b.exits.counts.items():
+            exits.add_row(c, *[str(counts.get(g, 0)) for g in groups], str(sum(counts.values())))
+        cost = self.query_one("#table-cost", DataTable)
+        cost.clear(columns=True)
+        cost.add_columns("competitor", "runs", "cost $", "$ per task", "tokens in", "tokens out",
+                         *[f"AUP/$ {MEASURES[k]}" for k in MEASURES])
+        for row in b.costs:
+            per = [fmt(row.aup_per_dollar.get(k)) if row.aup_per_dollar.get(k) is not None else "(free)" for k in MEASURES]
+            cost.add_row(row.competitor, str(row.runs), f"{row.cost:.4f}", f"{row.cost_per_task:.4f}",
+                         str(row.tokens_in), str(row.tokens_out), *per)
+        self._plot()
+
+    def _plot(self) -> None:
+        plot = self.query_one("#profile-plot", PlotextPlot)
+        plt = plot.plt
+        plt.clear_figure()
+        if self.board is None:
+            plot.refresh()
+            return
+        table = self.board.measures[self.measure]
+        v = self.app.theme_variables
+        colours = [theme_rgb(v, n) for n in ("primary", "success", "accent", "secondary", "warning", "error")]
+        for i, (name, curve) in enumerate(table.profiles.items()):
+            pts = curve.points(table.tau_max)
+            plt.plot([p[0] for p in pts], [p[1] for p in pts], label=name, marker="braille",
+                     color=colours[i % len(colours)])
+        plt.title(f"{table.title}: performance profiles (AUP = area; m switches measure)")
+        plt.xlabel("τ (log10 performance ratio)")
+        plt.ylim(0, 1.05)
+        plt.xlim(0, table.tau_max)
+        plot.refresh()
+
+    def action_toggle_measure(self) -> None:
+        keys = list(MEASURES)
+        self.measure = keys[(keys.index(self.measure) + 1) % len(keys)]
+        self._plot()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def palette_commands(self) -> list[tuple[str, str, object]]:
+        return [
+            ("Scoreboard: Refresh", "read the runs folder now", self.action_refresh),
+            ("Scoreboard: Switch measure", "plot the other measure's profiles", self.action_toggle_measure),
+        ]
