@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,25 @@ def leftovers(client, owner: str) -> list[str]:  # noqa: ANN001
     return [c.name for c in found] + [v.name for v in volumes]
 
 
+def start_slow_episode(out: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A CLI run on docker whose agent is in the middle of ``sleep 120``."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlgym_tui.cli", "run", "prisonersDilemma", "--agent", "tests.helpers:SlowAgent",
+         "--backend", "docker", "--out", str(out), "-q"],
+        env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = list(out.rglob("trajectory.jsonl"))
+        if found and '"sleep 120"' in found[0].read_text():
+            time.sleep(0.3)  # the command is on its way into the shell
+            return proc, found[0]
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(proc.communicate()[1] or "no trajectory")
+
+
 @pytest.mark.docker
 @pytest.mark.slow
 def test_container_killed_mid_episode_ends_it_cleanly(tmp_path: Path) -> None:
@@ -41,22 +61,8 @@ def test_container_killed_mid_episode_ends_it_cleanly(tmp_path: Path) -> None:
     import docker
 
     client = docker.from_env()
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlgym_tui.cli", "run", "prisonersDilemma", "--agent", "tests.helpers:SlowAgent",
-         "--backend", "docker", "--out", str(tmp_path), "-q"],
-        env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    proc, traj = start_slow_episode(tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        traj = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            found = list(tmp_path.rglob("trajectory.jsonl"))
-            if found and '"sleep 120"' in found[0].read_text():
-                traj = found[0]
-                break
-            time.sleep(0.1)
-        assert traj is not None, proc.communicate()[1] if proc.poll() is not None else "no trajectory"
         owner = owner_label(proc.pid)
         episode = client.containers.list(filters={"label": [f"{LABEL_OWNER}={owner}", "mlgym-tui.role=episode"]})
         assert len(episode) == 1
@@ -74,6 +80,26 @@ def test_container_killed_mid_episode_ends_it_cleanly(tmp_path: Path) -> None:
     assert "container stopped" in end["message"], end
     result = json.loads((traj.parent / "result.json").read_text())
     assert result["exit_status"] == "exit_runtime"
+    assert leftovers(client, owner) == []
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_ctrl_c_mid_episode_removes_the_container(tmp_path: Path) -> None:
+    require_docker()
+    import docker
+
+    client = docker.from_env()
+    proc, traj = start_slow_episode(tmp_path)
+    owner = owner_label(proc.pid)
+    try:
+        assert leftovers(client, owner) != []
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert read_jsonl(traj)[-1]["exit_status"] == "exit_interrupted"
     assert leftovers(client, owner) == []
 
 
