@@ -9,7 +9,8 @@ Where the run folders go: the episode writes its run folder itself, on whichever
 ``--out``. On a cluster ``--out`` must therefore be a path that every node reaches as the same path — a
 shared file system (NFS, CephFS, a mounted bucket) — or results stay on the worker nodes and resume cannot
 see them. Every node also needs mlgym-tui installed and the task folders at the path the driver uses
-(``MLGYM_TASKS_DIR`` and ``MLGYM_CACHE_DIR`` are passed on in the job's runtime environment).
+(every ``MLGYM_*`` variable, e.g. ``MLGYM_TASKS_DIR``, and ``PYTHONPATH`` are passed on in the job's
+runtime environment).
 
 Retries are for infrastructure failures only: a task whose worker process or node died is re-run
 (``max_retries``, ``--retries``), while an exception inside the episode is not retried — the episode
@@ -31,8 +32,9 @@ from mlgym_tui.batch.executor import Sink, StopRequests
 from mlgym_tui.batch.job import EpisodeJob, Outcome, execute_job
 from mlgym_tui.core.errors import UserError
 
-PASSED_ENV = ("MLGYM_TASKS_DIR", "MLGYM_AGENTS_DIR", "MLGYM_CACHE_DIR", "PYTHONPATH")
-"""Driver environment variables every episode sees, so all nodes resolve tasks and agents alike."""
+PASSED_ENV = ("PYTHONPATH",)
+"""Driver environment variables every episode sees (with every ``MLGYM_*`` one), so all nodes resolve
+tasks, agents and caches alike."""
 
 
 def import_ray() -> Any:
@@ -127,7 +129,9 @@ def _ray_episode(job: EpisodeJob, channel: Any, gate: Any) -> dict[str, Any]:
     def send(kind: str, data: dict[str, Any]) -> None:
         channel.push.remote(job.launch, kind, data)
 
-    return execute_job(job, send, gate).to_dict()
+    outcome = execute_job(job, send, gate)
+    outcome.host = f"{outcome.host}@{ray.util.get_node_ip_address()}"  # nodes may share a host name
+    return outcome.to_dict()
 
 
 @dataclass
@@ -172,7 +176,7 @@ class RayExecutor:
         if self.address:
             # Nodes started elsewhere do not share this process's environment; a private Ray started
             # below inherits it, and its workers can then be started before the first task arrives.
-            env = {k: os.environ[k] for k in PASSED_ENV if os.environ.get(k)}
+            env = {k: v for k, v in os.environ.items() if v and (k in PASSED_ENV or k.startswith("MLGYM_"))}
             kwargs.update(address=self.address, runtime_env={"env_vars": env})
         else:
             kwargs.update(num_cpus=self.workers, include_dashboard=False)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from mlgym_tui.core.errors import UserError
@@ -101,7 +104,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from mlgym_tui.batch.runner import run_batch
 
     options = options_from_args(args)
-    summary = run_batch(options, make_view(args.quiet))
+    with _stdout_to_stderr():
+        summary = run_batch(options, make_view(args.quiet))
     if args.summary:
         Path(args.summary).write_text(json.dumps(summary.data, indent=2) + "\n")
     if args.json:
@@ -111,3 +115,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130
     return 0 if summary.complete else 1
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Keep stdout for the summary alone: Ray (and any library) printing while the batch runs goes to stderr.
+
+    Done on the file descriptor, so output from threads and native code is caught too.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.batch.ledger import STATUS_FILE, scan
-from tests.batch.conftest import finished_per_cell, run_batch_cli, start_batch, wait_for_held
+from tests.batch.support import finished_per_cell, run_batch_cli, start_batch, wait_for_held
 
 CELLS = 8
 

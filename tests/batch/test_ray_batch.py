@@ -1,0 +1,99 @@
+"""The Ray executor on a real two-node cluster on this machine, started and torn down by the test.
+
+Settings from NOTES.md: one ``RAY_AUTH_MODE`` for every ``ray start`` and the driver, nodes on 127.0.0.2
+and 127.0.0.3 (127.0.0.1 would be replaced by the external address), explicit CPUs, memory and object
+store per node, no dashboard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlgym_tui.batch.ledger import scan
+from tests.batch.support import (
+    PROJECT,
+    finished_per_cell,
+    results_set,
+    run_batch_cli,
+    start_batch,
+    wait_for_held,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
+
+RAY = str(Path(sys.executable).parent / "ray")
+NODE = ["--memory=1500000000", "--object-store-memory=80000000", "--num-cpus=1", "--disable-usage-stats"]
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A head on 127.0.0.2 and a worker node on 127.0.0.3; yields the address to join."""
+    temp = tmp_path_factory.mktemp("ray")
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(PROJECT)}
+    address = f"127.0.0.2:{_free_port('127.0.0.2')}"
+    head = [RAY, "start", "--head", "--node-ip-address=127.0.0.2", f"--port={address.split(':')[1]}",
+            "--include-dashboard=false", f"--temp-dir={temp}", *NODE]
+    worker = [RAY, "start", f"--address={address}", "--node-ip-address=127.0.0.3", *NODE]
+    try:
+        for command in (head, worker):
+            subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+        yield address
+    finally:
+        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
+
+
+def _ray_args(address: str) -> list[str]:
+    return ["--executor", "ray", "--ray-address", address, "--workers", "2"]
+
+
+@pytest.fixture
+def ray_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+
+
+def test_ray_grid_gives_the_same_results_as_local(tmp_path: Path, ray_cluster: str, ray_env: None) -> None:
+    rc, summary, stderr = run_batch_cli(tmp_path / "ray", *_ray_args(ray_cluster))
+    assert rc == 0, stderr
+    assert summary["finished"] == 8 and not summary["incomplete"]
+    nodes = {e["host"].rpartition("@")[2] for e in summary["episodes"]}
+    assert nodes == {"127.0.0.2", "127.0.0.3"}  # both nodes ran episodes
+    rc_local, _, _ = run_batch_cli(tmp_path / "local", "--workers", "2")
+    assert rc_local == 0
+    assert results_set(tmp_path / "ray") == results_set(tmp_path / "local")
+    assert len(results_set(tmp_path / "ray")) == 8
+
+
+def test_ray_retries_an_episode_whose_worker_died(tmp_path: Path, ray_cluster: str, ray_env: None) -> None:
+    out, hold = tmp_path / "runs", tmp_path / "hold"
+    hold.mkdir()
+    (hold / "hold").touch()
+    proc = start_batch(out, *_ray_args(ray_cluster), "--json", hold=hold)
+    (_, victim), = wait_for_held(hold, 1)
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(0.5)
+    (hold / "hold").unlink()
+    stdout, stderr = proc.communicate(timeout=240)
+    assert proc.returncode == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["finished"] == 8 and not summary["incomplete"]
+    # The killed try left a folder: kept, marked crashed, not counted; its cell finished on the retry.
+    marked = [r for r in scan(out) if r.mark]
+    assert [r.mark for r in marked] == ["crashed"]
+    counts = finished_per_cell(out)
+    assert len(counts) == 8 and set(counts.values()) == {1}
