@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import os
 import posixpath
 import secrets
 import shutil
-import socket
 import tarfile
 import tempfile
 import threading
@@ -35,6 +33,19 @@ from typing import Any
 
 from mlgym_tui.core.errors import RuntimeUnavailable, SandboxError
 from mlgym_tui.core.runtime.base import CommandResult, ExecResult, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.docker_daemon import (
+    CA_VARIABLES,
+    LABEL_EPISODE,
+    LABEL_MANAGED,
+    LABEL_OWNER,
+    LABEL_ROLE,
+    connect,
+    host_ca_bundle,
+    missing_image,
+    owner_label,
+    preflight,
+    remove_managed,
+)
 from mlgym_tui.core.runtime.docker_exec import ExecStream
 from mlgym_tui.core.runtime.docker_gpus import device_requests, lease_for
 from mlgym_tui.core.runtime.docker_shell import DockerShellTransport
@@ -48,112 +59,11 @@ TASK_MOUNT = "/mlgym/task"
 PRIVATE_MOUNT = "/mlgym/private"
 HOST_CA_MOUNT = "/etc/ssl/certs/mlgym-host-ca.pem"
 
-LABEL_MANAGED = "mlgym-tui.managed"
-LABEL_EPISODE = "mlgym-tui.episode"
-LABEL_ROLE = "mlgym-tui.role"
-LABEL_OWNER = "mlgym-tui.owner"
-"""``host:pid:start-time`` of the process that made the object: how leftovers are recognised."""
-
 # What the root supervisor needs (file ownership for `protect`, signals, acting as the agent); the
 # agent's own processes get no capabilities at all, being non-root under no-new-privileges.
 _CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETUID", "SETGID"]
-_CA_VARIABLES = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 _OPEN: weakref.WeakSet[DockerRuntime] = weakref.WeakSet()
 _stale_checked = threading.Event()
-
-
-def connect(timeout: float = 60) -> Any:
-    """A client for the local daemon, or a one-line RuntimeUnavailable saying what to do instead."""
-    try:
-        import docker
-    except ImportError as exc:
-        raise RuntimeUnavailable(
-            "the docker backend needs the docker SDK: pip install 'mlgym-tui[docker]' (or use --backend local)"
-        ) from exc
-    try:
-        client = docker.from_env(timeout=timeout)
-        client.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the daemon means the same to the user
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise RuntimeUnavailable(
-            f"cannot reach the Docker daemon ({reason[:160]}); start dockerd, or use --backend local"
-        ) from exc
-    return client
-
-
-def preflight(settings: RuntimeSettings) -> None:
-    """Fail fast, before an episode starts, when the daemon or the image is missing (one-line errors)."""
-    from docker.errors import ImageNotFound
-
-    client = connect()
-    try:
-        client.images.get(settings.image)
-    except ImageNotFound as exc:
-        raise RuntimeUnavailable(_missing_image(settings.image)) from exc
-    finally:
-        client.close()
-
-
-def _missing_image(image: str) -> str:
-    return (
-        f"docker image {image} not found: build it with `mlgym-tui image build` "
-        "(or `mlgym-tui image bootstrap` where no registry is reachable), or use --backend local"
-    )
-
-
-def owner_label(pid: int | None = None) -> str:
-    """A process (this one by default) as ``host:pid:start-time``; the start time guards against a
-    reused pid."""
-    pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
-
-
-def _start_time(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-        return data[data.rfind(b")") + 2 :].split()[19].decode()
-    except (OSError, IndexError):
-        return "?"
-
-
-def _owner_is_gone(label: str | None) -> bool:
-    """Whether the labelled owner was a process on this host that no longer runs."""
-    if not label:
-        return False
-    host, _, rest = label.partition(":")
-    pid, _, started = rest.partition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    return not os.path.exists(f"/proc/{pid}") or _start_time(int(pid)) != started
-
-
-def remove_managed(client: Any, only_stale: bool = True) -> tuple[int, int]:
-    """Remove the project's containers and workspace volumes (only those of dead owners by default);
-    returns how many of each were removed."""
-    containers = volumes = 0
-    for container in client.containers.list(all=True, filters={"label": LABEL_MANAGED}):
-        if only_stale and not _owner_is_gone(container.labels.get(LABEL_OWNER)):
-            continue
-        with contextlib.suppress(Exception):
-            container.remove(force=True, v=True)
-            containers += 1
-    for volume in client.volumes.list(filters={"label": LABEL_MANAGED}):
-        if only_stale and not _owner_is_gone((volume.attrs.get("Labels") or {}).get(LABEL_OWNER)):
-            continue
-        with contextlib.suppress(Exception):
-            volume.remove(force=True)
-            volumes += 1
-    return containers, volumes
-
-
-def host_ca_bundle() -> Path | None:
-    """The CA bundle the host's tools are told to trust (TLS-intercepting networks need it in pip)."""
-    for name in _CA_VARIABLES:
-        value = os.environ.get(name)
-        if value and Path(value).is_file():
-            return Path(value)
-    return None
 
 
 class DockerRuntime:
@@ -198,7 +108,7 @@ class DockerRuntime:
             "MPLBACKEND": "Agg",
         }
         if self.settings.network and host_ca_bundle() is not None:
-            env.update(dict.fromkeys(_CA_VARIABLES, HOST_CA_MOUNT))
+            env.update(dict.fromkeys(CA_VARIABLES, HOST_CA_MOUNT))
         env.update(self.settings.env)
         return env
 
@@ -236,7 +146,7 @@ class DockerRuntime:
         try:
             self.client.images.get(self.settings.image)
         except ImageNotFound as exc:
-            raise RuntimeUnavailable(_missing_image(self.settings.image)) from exc
+            raise RuntimeUnavailable(missing_image(self.settings.image)) from exc
         _OPEN.add(self)
         self.gpus, self._release_gpus = lease_for(self.settings.gpus, self.settings.gpus_per_episode)
         self.volume = self.client.volumes.create(
@@ -464,7 +374,7 @@ class DockerRuntime:
         if private_data is not None:
             mounts.append(Mount(PRIVATE_MOUNT, str(Path(private_data).resolve()), type="bind", read_only=True))
             env["MLGYM_PRIVATE_DATA"] = PRIVATE_MOUNT
-        for var in _CA_VARIABLES:
+        for var in CA_VARIABLES:
             if env.get(var) == HOST_CA_MOUNT:
                 del env[var]
         evaluator = self.client.containers.create(
@@ -523,4 +433,14 @@ def _close_open_runtimes() -> None:
             runtime.close()
 
 
-__all__ = ["DockerRuntime", "connect", "remove_managed"]
+__all__ = [
+    "LABEL_EPISODE",
+    "LABEL_MANAGED",
+    "LABEL_OWNER",
+    "LABEL_ROLE",
+    "DockerRuntime",
+    "connect",
+    "owner_label",
+    "preflight",
+    "remove_managed",
+]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.errors import UserError
-from mlgym_tui.core.runtime.docker import LABEL_MANAGED, host_ca_bundle, remove_managed
+from mlgym_tui.core.runtime.docker_daemon import LABEL_MANAGED, host_ca_bundle, remove_managed
 from mlgym_tui.core.task import TaskConfig, load_task, task_ids
 from mlgym_tui.paths import PROJECT_DIR
 

@@ -87,10 +87,10 @@ def op_signal(req):
 
 def op_kill_session(req):
     # Stop everything first so nothing forks while it is being killed (a fork bomb), then kill.
-    for _ in range(200):
+    for rounds in range(200):
         members = [pid for pid, _ in in_session(req["sid"])]
         if not members:
-            return {"rounds": _}, b""
+            return {"rounds": rounds}, b""
         for sig in (signal.SIGSTOP, signal.SIGKILL):
             for pid in members:
                 with contextlib.suppress(OSError):
