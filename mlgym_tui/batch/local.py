@@ -32,7 +32,13 @@ from mlgym_tui.batch.executor import Sink
 from mlgym_tui.batch.gpus import GpuPool
 from mlgym_tui.batch.job import EpisodeJob, Outcome, execute_job
 
-PRELOAD = ["mlgym_tui.batch.job", "mlgym_tui.core.runner", "mlgym_tui.agents.registry", "mlgym_tui.core.task"]
+PRELOAD = [
+    "mlgym_tui.batch.job",
+    "mlgym_tui.core.runner",
+    "mlgym_tui.core.runtime.local",
+    "mlgym_tui.agents.registry",
+    "mlgym_tui.agents.baseline",
+]
 
 
 def worker_context() -> Any:
@@ -244,8 +250,10 @@ class LocalExecutor:
             code = run.proc.exitcode
             how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
             state = "timeout" if run.timed_out else ("interrupted" if self._stopping else "crashed")
-            outcome = Outcome(launch=run.job.launch, cell=run.job.cell.key, state=state,
-                              message=f"worker process {run.proc.pid} {how}")
+            why = f"worker process {run.proc.pid} {how}"
+            if run.timed_out:
+                why = f"stopped by the wall-time guard after {run.job.guard:g} s; {why}"
+            outcome = Outcome(launch=run.job.launch, cell=run.job.cell.key, state=state, message=why)
         if outcome.state != "finished":
             cleanup_launch(run.job.launch, run.job.backend)
         outcome.total_time = total

@@ -90,9 +90,12 @@ class _BatchState:
         self.outcomes: list[tuple[EpisodeJob, Outcome]] = []
         self.cost = 0.0
         self.marked: list[tuple[Path, str]] = []
+        self.launched_at: dict[str, float] = {}
+        self.ended_at: dict[str, float] = {}
         self._stop: str | None = None
 
     def started(self, job: EpisodeJob, info: dict[str, Any]) -> None:
+        self.launched_at[job.launch] = time.time()
         self.view.started(job)
 
     def progress(self, job: EpisodeJob, data: dict[str, Any]) -> None:
@@ -102,6 +105,7 @@ class _BatchState:
         if outcome.state == "interrupted" and not outcome.message:
             why = "Ctrl-C" if self.stop.count else (self._stop or "a stop request")
             outcome.message = f"stopped by {why}; the episode ended in order"
+        self.ended_at[job.launch] = time.time()
         self.outcomes.append((job, outcome))
         self.cost += outcome.cost
         if outcome.state != "finished":
@@ -284,9 +288,12 @@ def _summary(
             "score": o.score, "steps": o.steps, "cost": o.cost, "folder": o.folder, "host": o.host,
             "episode_time": round(o.episode_time, 4), "total_time": round(o.total_time, 4),
             "overhead": round(max(0.0, o.total_time - o.episode_time), 4), "message": o.message,
+            "launched_at": state.launched_at.get(job.launch), "ended_at": state.ended_at.get(job.launch),
         })
     ran = len(episodes)
     overheads = [e["overhead"] for e in episodes if e["state"] == "finished"]
+    stamps = [(e["launched_at"], e["ended_at"]) for e in episodes if e["launched_at"] and e["ended_at"]]
+    active = max(end for _, end in stamps) - min(begin for begin, _ in stamps) if stamps else 0.0
     return {
         "schema": SUMMARY_SCHEMA, "version": 1, "batch": batch_id, "out": str(options.out),
         "executor": options.executor, "workers": options.workers, "backend": options.backend,
@@ -296,6 +303,7 @@ def _summary(
         "incomplete": [c.key for c in cells if c.key not in done_after],
         "interrupted": interrupted, "stopped": state.stopped,
         "cost": round(state.cost, 6), "wall_time": round(wall, 3),
+        "active_time": round(active, 3),
         "episodes_per_minute": round(ran / wall * 60, 2) if wall > 0 and ran else 0.0,
         "overhead_per_episode": round(sum(overheads) / len(overheads), 4) if overheads else None,
         "marked": [{"folder": str(f), "status": s} for f, s in state.marked],

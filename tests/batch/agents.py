@@ -102,3 +102,21 @@ class GpuProbeAgent(_PlanAgent):
 
     def plan(self) -> list[AgentStep]:
         return [AgentStep('echo "devices=[$CUDA_VISIBLE_DEVICES]"; sleep 0.5'), AgentStep("submit")]
+
+
+class StubbornAgent(_PlanAgent):
+    """Leaves a background process in its sandbox, then hangs ignoring SIGTERM: only SIGKILL stops it."""
+
+    name = "stubborn"
+
+    def plan(self) -> list[AgentStep]:
+        return [AgentStep("(sleep 300 > /dev/null 2>&1 &)"), AgentStep("submit")]
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        if len(self.steps) == 1:
+            import signal
+
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            time.sleep(120)
+        return super().act(observation, info)

@@ -19,12 +19,14 @@ GRID = ["--tasks", "prisonersDilemma,blotto", "--agents", f"baseline,{HOLD}", "-
 """2 tasks × 2 agents × 2 attempts: the grid of issue 9."""
 
 
-def start_batch(out: Path, *args: str, hold: Path | None = None) -> subprocess.Popen[str]:
+def start_batch(
+    out: Path, *args: str, hold: Path | None = None, grid: list[str] = GRID
+) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     if hold is not None:
         env["MLGYM_TEST_HOLD_DIR"] = str(hold)
     return subprocess.Popen(
-        [sys.executable, "-m", "mlgym_tui.cli", "batch", *GRID, "--out", str(out), *args],
+        [sys.executable, "-m", "mlgym_tui.cli", "batch", *grid, "--out", str(out), *args],
         env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mlgym_tui.batch.cleanup import processes_of_launch
 from mlgym_tui.batch.ledger import STATUS_FILE, scan
 from tests.batch.support import finished_per_cell, run_batch_cli, start_batch, wait_for_held
 
@@ -95,3 +96,23 @@ def test_plain_progress_and_quiet(tmp_path: Path, quiet: bool) -> None:
     assert rc == 0
     lines = [line for line in stderr.splitlines() if "✓" in line]
     assert (lines == []) if quiet else (len(lines) == summary["ran"])
+
+
+def test_wall_time_guard_stops_hung_episodes_and_removes_what_they_left(tmp_path: Path) -> None:
+    out, hold = tmp_path / "runs", tmp_path / "hold"
+    hold.mkdir()
+    (hold / "hold").touch()  # never lifted: the hold agent hangs until stopped
+    grid = ["--tasks", "prisonersDilemma", "--agents", "tests.batch.agents:HoldAgent,tests.batch.agents:StubbornAgent",
+            "--attempts", "1"]
+    proc = start_batch(out, "--workers", "2", "--episode-timeout", "4", "--grace", "2", "--json", hold=hold, grid=grid)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, stderr
+    summary = json.loads(stdout)
+    states = {e["agent"].rpartition(":")[2]: e for e in summary["episodes"]}
+    # SIGTERM ends the hold agent's episode in order; the stubborn one ignores it and is killed.
+    assert states["HoldAgent"]["state"] == "timeout" and states["HoldAgent"]["exit_status"] == "exit_interrupted"
+    assert states["StubbornAgent"]["state"] == "timeout" and states["StubbornAgent"]["exit_status"] is None
+    runs = scan(out)
+    assert sorted(r.mark for r in runs) == ["timeout", "timeout"]
+    for run in runs:
+        assert run.launch and not processes_of_launch(run.launch), "a sandbox process outlived its episode"
