@@ -26,9 +26,17 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   echo "setup-docker: starting dockerd"
+  # A daemon killed with its session leaves pid files behind, and dockerd refuses to start over them.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; then
+      $SUDO rm -f "$pidfile"
+    fi
+  done
   $SUDO setsid nohup dockerd >/var/log/mlgym-dockerd.log 2>&1 </dev/null &
+  daemon=$!
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && break
+    kill -0 "$daemon" 2>/dev/null || break
     sleep 0.5
   done
   if ! docker info >/dev/null 2>&1; then
