@@ -14,11 +14,26 @@ from textual.widgets import DataTable, Label, Static
 from mlgym_tui.tui.settings import settings_path
 
 
+def _all_bindings(screen: Screen[object]) -> list[tuple[str, Binding]]:
+    """Bindings of the app, the screen and the focused widget's chain — also those disabled right now
+    (approve only shows while a proposal waits), with the keys the user keymap gave them."""
+    found: list[tuple[str, Binding]] = []
+    nodes: list[object] = [screen.app, screen]
+    chain = screen.focused.ancestors_with_self if screen.focused else []
+    nodes += [n for n in chain if n is not screen and n is not screen.app]
+    for node in nodes:
+        bindings = getattr(node, "_bindings", None)  # Textual's BindingsMap, keymap applied
+        for key, items in (bindings.key_to_bindings.items() if bindings else []):
+            found.extend((key, b) for b in items)
+    return found
+
+
 def binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
-    """(keys, description, id) of every binding active on ``screen``, the app's included."""
+    """(keys, description, id) of every binding of ``screen``, the app's included."""
     rows: dict[str, tuple[str, str, str]] = {}
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
+    for key, binding in _all_bindings(screen):
+        if binding.system or (not binding.show and not binding.id):
+            continue
         name = binding.id or binding.action
         description = binding.description or binding.tooltip or binding.action
         shown = screen.app.get_key_display(binding) if hasattr(screen.app, "get_key_display") else key
@@ -49,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(*row)
             yield table
             yield Static(
-                f"Override keys by id in {settings_path()}, e.g.\n  keymap:\n    watch.pause: p\n"
+                f"Override keys by id in {settings_path()}, e.g. keymap: {{watch.pause: p}}\n"
                 "ctrl+p opens the command palette: every command, by name.",
                 classes="dialog-text",
             )

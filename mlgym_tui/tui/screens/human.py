@@ -94,6 +94,8 @@ class HumanScreen(EpisodeScreen):
 
     # -- the stream ----------------------------------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
+        if self.episode is None:
+            return  # a preset stream (tests): nothing here is the person's doing
         for event in events:
             if event.kind is EventKind.EPISODE_ENDED:
                 self.ended = True
@@ -215,6 +217,8 @@ class HumanScreen(EpisodeScreen):
     def _load(self, event: HumanEditorPanel.LoadRequested) -> None:
         if self.episode is not None:
             self._read_file(event.path)
+        else:  # a preset stream: the window the tool printed is all there is
+            self.editor.load(event.path, self.editor.model.code)
 
     @work(thread=True, group="editor-io", exit_on_error=False)
     def _read_file(self, path: str) -> None:

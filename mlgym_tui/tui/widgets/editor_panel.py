@@ -181,7 +181,7 @@ class EditorPanel(Panel):
             return False
         self._dirty = False
         m = self.model
-        self.border_title = f"{self.TITLE} · {posixpath.basename(m.path)}" if m.path else self.TITLE
+        self.set_title(f"{self.TITLE} · {posixpath.basename(m.path)}" if m.path else self.TITLE)
         self.border_subtitle = self.subtitle()
         self.query_one("#code-view", CodeView).update(self.render_code())
         return False

@@ -11,7 +11,7 @@ import posixpath
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Static, TextArea
+from textual.widgets import TextArea
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.widgets.editor_panel import EditorPanel
@@ -51,12 +51,12 @@ class HumanEditorPanel(EditorPanel):
         self._load: tuple[str, str] | None = None
 
     def compose(self):  # noqa: ANN201
-        area = TextArea(id="human-editor-area", show_line_numbers=True, tab_behavior="indent", theme="css")
+        area = TextArea(id="human-editor-area", show_line_numbers=True, tab_behavior="indent", theme="css",
+                        soft_wrap=False)
         area.cursor_blink = self.cursor_blink
         area.read_only = True
         area.text = "Open a file with `open PATH` in the command line (or ctrl+o)."
         yield area
-        yield Static("ctrl+s save · escape back to the command line", id="human-editor-hint")
 
     @property
     def area(self) -> TextArea:
@@ -98,8 +98,8 @@ class HumanEditorPanel(EditorPanel):
             row = min(keep[0], max(area.document.line_count - 1, 0))
             area.cursor_location = (row, 0)
         name = posixpath.basename(self.loaded_path) if self.loaded_path else ""
-        self.border_title = f"{self.TITLE} · {name}" + (" ●" if self.dirty else "") if name else self.TITLE
-        self.border_subtitle = "edit and ctrl+s to save" if self.loaded_path else ""
+        self.set_title(f"{self.TITLE} · {name}" + (" ●" if self.dirty else "") if name else self.TITLE)
+        self.border_subtitle = "ctrl+s saves · esc to the command line" if self.loaded_path else ""
         return False
 
     def _has_language(self, path: str) -> bool:

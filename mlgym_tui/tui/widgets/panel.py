@@ -18,8 +18,26 @@ class Panel(Vertical, can_focus=False):
     DEFAULT_CLASSES = "panel"
     TITLE = ""
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._title = self.TITLE
+        self._hint = ""
+
     def on_mount(self) -> None:
-        self.border_title = self.TITLE
+        self._show_title()
+
+    def set_title(self, text: str) -> None:
+        """The panel's own title (the editor names its file)."""
+        self._title = text
+        self._show_title()
+
+    def set_hint(self, hint: str) -> None:
+        """A layout note after the title (which panel of four, in the single layout)."""
+        self._hint = hint
+        self._show_title()
+
+    def _show_title(self) -> None:
+        self.border_title = self._title + (f" · {self._hint}" if self._hint else "")
 
     def reset(self) -> None:
         """Forget every event (the next events start a new episode view)."""

@@ -73,6 +73,7 @@ class ShellPanel(Panel):
         self._had_output = False
         self.lines_received = 0
         self._scrolled_to = 0.0
+        self._following = True
         self.highlighter = ShellHighlighter()
 
     def compose(self):  # noqa: ANN201 - textual compose
@@ -89,6 +90,16 @@ class ShellPanel(Panel):
         super().on_mount()
         self.highlighter.use_theme(self.app.theme_variables)
         self.app.theme_changed_signal.subscribe(self, lambda _t: self._retheme())
+
+    def on_resize(self) -> None:
+        """A new size moves the end; stay on it if we were following."""
+        if self._following:
+            self.call_after_refresh(self._to_end)
+
+    def _to_end(self) -> None:
+        log = self.log_widget
+        log.scroll_end(animate=False, immediate=True, x_axis=False)
+        self._scrolled_to = log.scroll_y
 
     def _retheme(self) -> None:
         self.highlighter.use_theme(self.app.theme_variables)
@@ -177,6 +188,7 @@ class ShellPanel(Panel):
         # and then stops following for good.)
         follow = log.scroll_y >= min(self._scrolled_to, log.max_scroll_y) - 1
         log.write_lines(batch, scroll_end=False)
+        self._following = follow
         if follow:
             log.scroll_end(animate=False, immediate=True, x_axis=False)
             self._scrolled_to = log.scroll_y

@@ -103,6 +103,7 @@ class Workbench(Container):
             self.set_class(layout == name, f"-{name}")
         for i, panel in enumerate(self.panels):
             panel.set_class(layout == "single" and i != self.current, "-hidden")
+            panel.set_hint(f"{i + 1}/{len(self.panels)} · f4 next" if layout == "single" else "")
         if layout != self._effective:
             self._effective = layout
             self.post_message(self.LayoutChanged(layout))
