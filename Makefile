@@ -15,8 +15,10 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[tui]'
 
+# The workbench watching the offline sweep agent (edits, trains, validates, submits) on the local
+# backend: no API key, no Docker.
 demo: install
-	$(BIN)/mlgym-tui run $(DEMO_TASK) --agent baseline
+	$(BIN)/mlgym-tui watch $(DEMO_TASK) --agent sweep
 
 test:
 	bash scripts/test.sh
