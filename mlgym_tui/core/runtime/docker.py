@@ -315,7 +315,7 @@ class DockerRuntime:
             staging = Path(tempfile.mkdtemp(prefix=".mlgym-copy-", dir=host_path.parent))
             try:
                 with tarfile.open(fileobj=archive, mode="r") as tar:
-                    tar.extractall(staging, filter=_safe_member)
+                    _extract(tar, staging)
                 extracted = staging / posixpath.basename(source.rstrip("/"))
                 if extracted.is_dir():
                     shutil.copytree(extracted, host_path, dirs_exist_ok=True, symlinks=True)
@@ -412,8 +412,22 @@ class DockerRuntime:
         )
 
 
+def _extract(tar: tarfile.TarFile, dest: Path) -> None:
+    """Extract what the agent made without letting it write outside ``dest``: links that leave the copy,
+    absolute or ``..`` names and device files are skipped (the ``data`` filter, where Python has it)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter=_safe_member)
+        return
+    safe = []
+    for member in tar.getmembers():  # Python < 3.11.4: the same rules, by hand
+        parts = Path(member.name).parts
+        if member.name.startswith("/") or ".." in parts or not (member.isfile() or member.isdir()):
+            continue
+        safe.append(member)
+    tar.extractall(dest, members=safe)
+
+
 def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """Extract what the ``data`` filter allows; skip (rather than fail on) links that leave the copy."""
     try:
         return tarfile.data_filter(member, dest)
     except tarfile.FilterError:

@@ -146,3 +146,18 @@ def test_with_the_network_off_nothing_leaves_the_container() -> None:
         assert "rc=0" not in pip.output and not runtime.exists("/tmp/x/six")
     finally:
         runtime.close()
+
+
+def test_copying_the_workspace_out_never_follows_links_out_of_it(tmp_path: Path) -> None:
+    require_docker()
+    runtime = DockerRuntime(RuntimeSettings())
+    runtime.start()
+    try:
+        runtime.run("ln -s /etc/passwd abs; ln -s ../../../../../../etc/shadow up; echo ok > fine.txt; "
+                    "mkdir d; ln -s ../fine.txt d/inside", timeout=10)
+        runtime.copy_out(runtime.workspace, tmp_path / "ws")
+    finally:
+        runtime.close()
+    copied = sorted(str(p.relative_to(tmp_path / "ws")) for p in (tmp_path / "ws").rglob("*"))
+    assert copied == ["d", "d/inside", "fine.txt"]
+    assert (tmp_path / "ws" / "d" / "inside").read_text() == "ok\n"
