@@ -150,7 +150,9 @@ class LiveView:
             cell = line.job.cell
             steps = f"step {line.step}/{line.max_steps or '?'}"
             cost = f"${line.cost:.2f}" if line.cost else ""
-            table.add_row(cell.task, cell.competitor, f"a{cell.attempt}", steps, f"best {_fmt(line.best)}",
+            agent = cell.agent.rpartition(":")[2]  # module:Class agents by their class name
+            who = agent if not cell.model else f"{agent}/{cell.model}"
+            table.add_row(cell.task, who, f"a{cell.attempt}", steps, f"best {_fmt(line.best)}",
                           f"{now - line.since:.0f} s {cost}".strip())
         return Group(self._bar_view, table) if self.lines else self._bar_view
 

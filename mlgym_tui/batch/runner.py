@@ -59,6 +59,7 @@ class BatchOptions:
     grace: float = 30.0
     """Seconds a stopped episode gets to end in order before it is killed."""
     ray_address: str | None = None
+    ray_fresh_workers: bool = False
     retries: int = 1
     rerun_statuses: frozenset[str] = frozenset()
 
@@ -170,7 +171,7 @@ def make_jobs(options: BatchOptions, cells: list[Cell], batch_id: str) -> list[E
 
 
 def build_executor(
-    options: BatchOptions, cells: list[Cell], state_dir: Path, stop: StopRequests
+    options: BatchOptions, cells: list[Cell], state_dir: Path, stop: StopRequests, ctx: Any = None
 ) -> tuple[Executor, LocalGate | None]:
     if options.executor == "ray":
         from mlgym_tui.batch.ray_executor import RayExecutor, import_ray
@@ -185,10 +186,11 @@ def build_executor(
             cost_limit=options.total_cost_limit,
             grace=options.grace,
             stop=stop,
+            fresh_workers=options.ray_fresh_workers,
         ), None
     from mlgym_tui.batch.local import LocalExecutor, worker_context
 
-    ctx = worker_context()
+    ctx = ctx or worker_context()
     gate = None
     if options.call_limits or options.total_cost_limit is not None:
         providers = sorted({c.provider for c in cells if c.provider})
@@ -212,6 +214,12 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
     """Run (or resume) the batch described by ``options``; see the module docstring for the order."""
     view = view or QuietView()
     options.out = options.out.resolve()
+    # The local workers' forkserver starts now, so its imports overlap with the planning below.
+    ctx = None
+    if options.executor == "local":
+        from mlgym_tui.batch.local import worker_context
+
+        ctx = worker_context()
     cells = expand_grid(resolve_tasks(options.tasks), options.agents, options.models, options.attempts, options.seed)
     options.out.mkdir(parents=True, exist_ok=True)
     batch_id = uuid.uuid4().hex[:12]
@@ -220,7 +228,7 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
     with batch_lock(options.out) as state_dir:
         before = reconcile(options.out, cells, batch_id, options.rerun_statuses)
         jobs = make_jobs(options, before.todo, batch_id)
-        executor, gate = build_executor(options, cells, state_dir, stop)
+        executor, gate = build_executor(options, cells, state_dir, stop, ctx)
         state = _BatchState(options, batch_id, view, gate, stop)
         for folder, status in before.marked:
             view.note(f"marked {status}: {folder}")

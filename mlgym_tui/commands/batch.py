@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("--memory-per-episode", type=float, default=None, help="GiB each episode declares (Ray)")
     e.add_argument("--ray-address", default=None, help="join this Ray cluster (auto, HOST:PORT)")
     e.add_argument("--retries", type=int, default=1, help="Ray: re-runs after a worker or node died (default 1)")
+    e.add_argument("--ray-fresh-workers", action="store_true",
+                   help="Ray: a new worker process for every episode (full isolation, ~2 s more each)")
     e.add_argument("--episode-timeout", type=float, default=None,
                    help="seconds before an episode is stopped from outside (default: its wall-time limit + 600)")
     e.add_argument("--grace", type=float, default=30.0, help="seconds a stopped episode gets to end in order")
@@ -93,6 +95,7 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
         memory_per_episode=int(args.memory_per_episode * 2**30) if args.memory_per_episode else None,
         grace=args.grace,
         ray_address=args.ray_address,
+        ray_fresh_workers=args.ray_fresh_workers,
         retries=args.retries,
         rerun_statuses=RERUN_GROUPS.get(args.rerun or "", frozenset()),
     )
@@ -111,7 +114,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary.data, indent=2))
     else:
-        print_report(summary, options.out, sys.stdout)
+        print_report(summary, options.out, sys.stdout, attempts=options.attempts)
     if summary.interrupted:
         return 130
     return 0 if summary.complete else 1

@@ -2,11 +2,13 @@
 
 Settings from NOTES.md: one ``RAY_AUTH_MODE`` for every ``ray start`` and the driver, nodes on 127.0.0.2
 and 127.0.0.3 (127.0.0.1 would be replaced by the external address), explicit CPUs, memory and object
-store per node, no dashboard.
+store per node, no dashboard; and ports that Ray would take at fixed numbers chosen free, so the test
+can run beside another Ray on the same machine. Teardown stops this cluster's processes only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -41,6 +43,47 @@ def _free_port(host: str) -> int:
         return s.getsockname()[1]
 
 
+def _node_ports(host: str) -> list[str]:
+    """Ports Ray would otherwise take at fixed numbers, so a second cluster on this machine can coexist."""
+    return [f"--ray-client-server-port={_free_port(host)}", f"--dashboard-agent-listen-port={_free_port(host)}"]
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid → (parent pid, command line) of every process (Linux /proc)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        table[int(entry.name)] = (int(stat[stat.rfind(")") + 2 :].split()[1]), cmdline)
+    return table
+
+
+def _stop_cluster(marks: list[str]) -> None:
+    """Stop this test's Ray processes only (``ray stop`` would stop every Ray on the machine).
+
+    Ours are the processes whose command line names our temp folder or GCS address, and their descendants.
+    """
+    table = _processes()
+    ours = {pid for pid, (_, cmd) in table.items() if any(m in cmd for m in marks) and pid != os.getpid()}
+    grew = True
+    while grew:
+        children = {pid for pid, (ppid, _) in table.items() if ppid in ours} - ours
+        grew = bool(children)
+        ours |= children
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in ours:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signum)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in ours):
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A head on 127.0.0.2 and a worker node on 127.0.0.3; yields the address to join."""
@@ -48,14 +91,15 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(PROJECT)}
     address = f"127.0.0.2:{_free_port('127.0.0.2')}"
     head = [RAY, "start", "--head", "--node-ip-address=127.0.0.2", f"--port={address.split(':')[1]}",
-            "--include-dashboard=false", f"--temp-dir={temp}", *NODE]
-    worker = [RAY, "start", f"--address={address}", "--node-ip-address=127.0.0.3", *NODE]
+            "--include-dashboard=false", f"--temp-dir={temp}", *_node_ports("127.0.0.2"), *NODE]
+    worker = [RAY, "start", f"--address={address}", "--node-ip-address=127.0.0.3", *_node_ports("127.0.0.3"), *NODE]
     try:
         for command in (head, worker):
-            subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{' '.join(command)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         yield address
     finally:
-        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        _stop_cluster([str(temp), address])
 
 
 def _ray_args(address: str) -> list[str]:
