@@ -98,3 +98,23 @@ def _models_for(agent: str, models: list[str]) -> list[str | None]:
     if not models or agent in MODEL_FREE_AGENTS:
         return [None]
     return list(models)
+
+
+def check_agents(agents: list[str]) -> None:
+    """Refuse unknown agent names before any episode starts (one line, not one failure per episode)."""
+    import importlib
+
+    from mlgym_tui.agents.config import agent_config_path
+    from mlgym_tui.agents.registry import BUILTIN
+
+    for name in agents:
+        if name in BUILTIN or agent_config_path(name) is not None:
+            continue
+        if ":" in name:
+            module, _, attr = name.partition(":")
+            try:
+                getattr(importlib.import_module(module), attr)
+            except (ImportError, AttributeError) as exc:
+                raise UserError(f"--agents: cannot load {name!r}: {exc}") from exc
+            continue
+        raise UserError(f"--agents: unknown agent {name!r}; built-in agents: {', '.join(sorted(BUILTIN))}")

@@ -19,7 +19,7 @@ from typing import Any
 from mlgym_tui.batch.budget import LocalGate
 from mlgym_tui.batch.executor import Executor, StopRequests
 from mlgym_tui.batch.gpus import GpuPool
-from mlgym_tui.batch.grid import Cell, expand_grid, resolve_tasks
+from mlgym_tui.batch.grid import Cell, check_agents, expand_grid, resolve_tasks
 from mlgym_tui.batch.job import EpisodeJob, Outcome
 from mlgym_tui.batch.ledger import STATE_DIR, batch_lock, inspect, mark, reconcile, scan, write_manifest
 from mlgym_tui.batch.progress import BatchView, QuietView
@@ -221,6 +221,7 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
 
         ctx = worker_context()
     cells = expand_grid(resolve_tasks(options.tasks), options.agents, options.models, options.attempts, options.seed)
+    check_agents(options.agents)
     options.out.mkdir(parents=True, exist_ok=True)
     batch_id = uuid.uuid4().hex[:12]
     started = time.monotonic()

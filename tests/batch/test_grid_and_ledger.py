@@ -10,7 +10,7 @@ import pytest
 from mlgym_tui.agents.base import AgentStep, Usage
 from mlgym_tui.batch.budget import GatedAgent, LocalGate, parse_call_limits
 from mlgym_tui.batch.gpus import GpuPool, parse_gpus
-from mlgym_tui.batch.grid import Cell, expand_grid, split_list
+from mlgym_tui.batch.grid import Cell, check_agents, expand_grid, split_list
 from mlgym_tui.batch.ledger import PARTIAL_RESULT_FILE, STATUS_FILE, reconcile
 from mlgym_tui.batch.local import worker_context
 from mlgym_tui.core.errors import UserError
@@ -107,3 +107,11 @@ def test_gate_ends_episodes_once_the_batch_budget_is_spent() -> None:
     with pytest.raises(EpisodeEnd) as ended:
         agent.act("", {})
     assert ended.value.status is ExitStatus.INTERRUPTED
+
+
+def test_unknown_agents_are_refused_before_anything_runs() -> None:
+    check_agents(["baseline", "tests.batch.agents:HoldAgent"])
+    with pytest.raises(UserError, match="unknown agent 'nosuch'"):
+        check_agents(["baseline", "nosuch"])
+    with pytest.raises(UserError, match="cannot load"):
+        check_agents(["tests.batch.agents:Missing"])
