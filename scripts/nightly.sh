@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The nightly checks: the full baseline reproduction of the GPU-sized MLGym-Bench tasks on their offline
+# data (each trains for minutes on two CPU cores, so CI leaves them out), then `tasks check` would report
+# the same. Installs like scripts/test.sh, then runs the tests marked `nightly` one at a time (two CPU cores
+# are enough for one training run, not two).
+# Extra arguments go to pytest (e.g. `bash scripts/nightly.sh -k Cifar10`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+fi
+.venv/bin/python -m pip install -q -e '.[test]'
+for setup in scripts/setup-*.sh; do
+  [ -e "$setup" ] || continue
+  echo "== $setup"
+  bash "$setup"
+done
+exec .venv/bin/python -m pytest -p no:xdist -m nightly -v "$@"
