@@ -146,6 +146,16 @@ class LocalExecutor:
     def run(self, jobs: list[EpisodeJob], sink: Sink) -> bool:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._pending = list(jobs)
+        try:
+            return self._run(sink)
+        finally:
+            # Only after an unexpected error are workers still here: none may outlive the batch.
+            for run in list(self._running.values()):
+                self._signal(run, signal.SIGKILL)
+                run.proc.join(timeout=5)
+                cleanup_launch(run.job.launch, run.job.backend)
+
+    def _run(self, sink: Sink) -> bool:
         handled = 0
         while self._pending or self._running:
             requests = sink.interrupts()
@@ -236,6 +246,9 @@ class LocalExecutor:
 
     def _finish(self, run: _Running, sink: Sink) -> None:
         run.proc.join(timeout=5)
+        if run.proc.is_alive():  # said goodbye but does not exit (a stuck thread): it is done anyway
+            self._signal(run, signal.SIGKILL)
+            run.proc.join(timeout=5)
         with contextlib.suppress(OSError):
             run.conn.close()
         self._running.pop(run.job.launch, None)

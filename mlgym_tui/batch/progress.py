@@ -146,7 +146,7 @@ class LiveView:
         for _ in range(6):
             table.add_column()
         now = time.monotonic()
-        for line in self.lines.values():
+        for line in list(self.lines.values()):  # the refresh thread reads while episodes come and go
             cell = line.job.cell
             steps = f"step {line.step}/{line.max_steps or '?'}"
             cost = f"${line.cost:.2f}" if line.cost else ""

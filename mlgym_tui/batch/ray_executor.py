@@ -209,8 +209,21 @@ class RayExecutor:
         if self.call_limits or self.cost_limit is not None:
             self._budget = ray.remote(num_cpus=0)(_BudgetActor).remote(self.call_limits, self.cost_limit)
             gate = RayGate(self._budget)
+        # A cluster without GPUs runs GPU tasks without one (as the local executor does without --gpus)
+        # rather than leaving them pending for ever.
+        has_gpus = ray.cluster_resources().get("GPU", 0) > 0
         pending = list(jobs)
         inflight: dict[Any, _InFlight] = {}
+        try:
+            return self._loop(ray, remote, channel, gate, pending, inflight, has_gpus, sink)
+        finally:
+            for ref in inflight:  # only after an unexpected error
+                ray.cancel(ref, force=True)
+
+    def _loop(
+        self, ray: Any, remote: Any, channel: Any, gate: Any, pending: list[EpisodeJob],
+        inflight: dict[Any, _InFlight], has_gpus: bool, sink: Sink,
+    ) -> bool:
         by_launch: dict[str, _InFlight] = {}
         handled = 0
         while pending or inflight:
@@ -227,7 +240,7 @@ class RayExecutor:
                 job = pending.pop(0)
                 ref = remote.options(
                     num_cpus=job.cpus,
-                    num_gpus=self.gpus_per_episode if job.wants_gpu else 0,
+                    num_gpus=self.gpus_per_episode if job.wants_gpu and has_gpus else 0,
                     memory=job.memory,
                     max_retries=self.retries,
                     retry_exceptions=False,

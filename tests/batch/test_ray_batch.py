@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,9 +87,10 @@ def _stop_cluster(marks: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ray_cluster() -> Iterator[str]:
     """A head on 127.0.0.2 and a worker node on 127.0.0.3; yields the address to join."""
-    temp = tmp_path_factory.mktemp("ray")
+    # Short on purpose: Ray's socket paths live under it and AF_UNIX paths stop at 107 bytes.
+    temp = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PYTHONPATH": str(PROJECT)}
     address = f"127.0.0.2:{_free_port('127.0.0.2')}"
     head = [RAY, "start", "--head", "--node-ip-address=127.0.0.2", f"--port={address.split(':')[1]}",
@@ -100,6 +103,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         _stop_cluster([str(temp), address])
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _ray_args(address: str) -> list[str]:
