@@ -19,6 +19,9 @@ from mlgym_tui.core.task import TaskConfig, improvement
 from mlgym_tui.core.trajectory import Evaluation
 
 STDERR_TAIL_LINES = 15
+PRIVATE_ERROR_CHARS = 300
+"""With test labels mounted, the agent's code (imported by some evaluations) could print them to stderr:
+then only the last line of the error, this long at most, reaches the agent."""
 
 
 def _digest(data: bytes) -> str:
@@ -78,7 +81,11 @@ def run_evaluation(task: TaskConfig, runtime: Runtime, step: int, private_data: 
             step=step, valid=False, error=f"evaluation timed out after {task.evaluation.timeout:g} s"
         )
     if result.exit_code != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-STDERR_TAIL_LINES:]) or "(no error output)"
+        lines = result.stderr.strip().splitlines()
+        if private_data is not None:
+            tail = lines[-1][:PRIVATE_ERROR_CHARS] if lines else "(no error output)"
+        else:
+            tail = "\n".join(lines[-STDERR_TAIL_LINES:]) or "(no error output)"
         return Evaluation(
             step=step, valid=False, error=f"evaluation failed (exit code {result.exit_code}):\n{tail}"
         )

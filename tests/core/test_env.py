@@ -99,3 +99,27 @@ def test_step_limit_truncates() -> None:
         assert truncated
     finally:
         env.close()
+
+
+def test_errors_of_an_evaluation_with_private_data_show_only_their_last_line(tmp_path: Path) -> None:
+    """Agent code that an evaluation imports could print the test labels to stderr; with private data
+    mounted the agent sees one short line of the error, not the tail."""
+    from mlgym_tui.core.evaluation import PRIVATE_ERROR_CHARS, run_evaluation
+    from mlgym_tui.core.runtime.local import LocalRuntime
+
+    task = load_task("prisonersDilemma")
+    private = tmp_path / "private"
+    private.mkdir()
+    rt = LocalRuntime()
+    rt.start()
+    try:
+        rt.copy_in(task.dir / "evaluate.py", f"{rt.workspace}/evaluate.py")
+        rt.write_file(f"{rt.workspace}/strategy.py",
+                      b"import sys\nprint('LABELS 1 0 1 1 0', file=sys.stderr)\nraise SystemExit('x' * 1000)\n")
+        leaked = run_evaluation(task, rt, 1, private)
+        shown = run_evaluation(task, rt, 1, None)
+    finally:
+        rt.close()
+    assert not leaked.valid and "LABELS" not in (leaked.error or "")
+    assert len(leaked.error or "") < PRIVATE_ERROR_CHARS + 100
+    assert "LABELS" in (shown.error or "")
