@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from mlgym_tui.core.events import Event
+from mlgym_tui.tui.colors import markdown_theme
 from mlgym_tui.tui.commands import Command, WorkbenchCommands
 from mlgym_tui.tui.live import EpisodeRequest, LiveEpisode
 from mlgym_tui.tui.settings import WorkbenchSettings, load_settings, remember
@@ -79,6 +80,9 @@ class WorkbenchApp(App[int]):
             self.register_theme(spec.to_textual_theme())
         names = {spec.name for spec in self.theme_specs}
         self.theme = self.settings.theme if self.settings.theme in names else DEFAULT_THEME
+        self._markdown_theme_pushed = False
+        self._use_markdown_theme()
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._use_markdown_theme())
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         for problem in self.theme_problems:
@@ -89,6 +93,13 @@ class WorkbenchApp(App[int]):
         screen = self.start_screen()
         if screen is not None:
             self.push_screen(screen)
+
+    def _use_markdown_theme(self) -> None:
+        """Rich renderables (the reasoning cards' Markdown) take their colours from the Textual theme."""
+        if self._markdown_theme_pushed:
+            self.console.pop_theme()
+        self.console.push_theme(markdown_theme(self.theme_variables))
+        self._markdown_theme_pushed = True
 
     def start_screen(self) -> Screen[None] | None:
         s = self.start

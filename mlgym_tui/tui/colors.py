@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rich.style import Style
+from rich.theme import Theme
 from textual.color import Color, ColorParseError
 
 
@@ -35,3 +36,29 @@ def theme_style(variables: dict[str, str], *names: str, bold: bool = False, ital
 def theme_rgb(variables: dict[str, str], *names: str) -> tuple[int, int, int]:
     color = theme_color(variables, *names)
     return color.rgb if color is not None else (128, 128, 128)
+
+
+def markdown_theme(variables: dict[str, str]) -> Theme:
+    """Rich's Markdown styles in the current theme's colours (Rich renderables read the console theme)."""
+
+    def s(*names: str, **kw: bool) -> Style:
+        return theme_style(variables, *names, **kw)
+
+    return Theme(
+        {
+            "markdown.code": s("accent"),
+            "markdown.code_block": s("foreground"),
+            "markdown.block_quote": s("secondary"),
+            "markdown.link": s("primary"),
+            "markdown.link_url": s("primary"),
+            "markdown.item.bullet": s("primary", bold=True),
+            "markdown.item.number": s("primary", bold=True),
+            "markdown.hr": s("foreground-muted", "foreground"),
+            "markdown.h1": s("primary", bold=True),
+            "markdown.h2": s("primary", bold=True),
+            "markdown.h3": s("secondary", bold=True),
+            "markdown.h4": s("secondary", italic=True),
+            "markdown.strong": Style(bold=True),
+            "markdown.em": Style(italic=True),
+        }
+    )

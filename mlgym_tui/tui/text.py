@@ -38,10 +38,13 @@ class LineSplitter:
         self.partial = ""
 
     def feed(self, chunk: str) -> list[str]:
-        text = self.partial + chunk.replace("\r\n", "\n")
+        text = self.partial + chunk
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
         lines = text.split("\n")
         self.partial = lines.pop()
-        return [clean_line(line) for line in lines]
+        # Most output is plain printable text: one C-level check per line skips the cleaning.
+        return [line if line.isprintable() else clean_line(line) for line in lines]
 
     def flush(self) -> list[str]:
         """The held-back partial line, if any (the command ended without a final newline)."""

@@ -47,7 +47,7 @@ async def test_timeline_moves_through_the_steps(settings: WorkbenchSettings, rec
         await pilot.press("home")
         assert screen.position == 0 and last_command(screen) == ""
         assert wb.editor.model.path is None and wb.metrics.model.evaluations == []
-        assert wb.reasoning.notes[0].title == "**Task**"
+        assert wb.reasoning.notes[0].title == "Task"
 
         await pilot.press("right")
         assert screen.position == 1 and last_command(screen) == "$ echo first-step"

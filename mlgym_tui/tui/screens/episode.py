@@ -101,7 +101,7 @@ class EpisodeScreen(Screen[None]):
         for event in events:
             status.apply(event)
         self._more = self.workbench.feed(events)
-        if events:
+        if any(e.kind is not EventKind.OUTPUT for e in events):
             self.on_events(events)
             status.refresh_status(self.now())
 

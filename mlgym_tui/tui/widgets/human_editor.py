@@ -70,9 +70,7 @@ class HumanEditorPanel(EditorPanel):
         before = self.model.path
         super().apply(event)
         path = self.model.path
-        if event.kind is EventKind.FILE_OPENED and path and (path != before or path != self.loaded_path):
-            self.post_message(self.LoadRequested(path))
-        elif event.kind is EventKind.FILE_CHANGED and path and path == self.loaded_path and not self.dirty:
+        if event.kind is EventKind.FILE_OPENED and path and (path != before or path != self.loaded_path) or event.kind is EventKind.FILE_CHANGED and path and path == self.loaded_path and not self.dirty:
             self.post_message(self.LoadRequested(path))
 
     def load(self, path: str, text: str) -> None:

@@ -1,8 +1,9 @@
-"""The Reasoning panel: per step, what the agent thought and what it chose to do, as Markdown.
+"""The Reasoning panel: per step, what the agent thought (Markdown) and what it chose to do (highlighted).
 
 Each step is one card headed by its number, tokens and cost; a person's interventions (pause, approve,
-edit, interject, take over) are noted on the card of the step they touched. Only the last
-``keep`` steps are rendered (Markdown is the costly part of a repaint); the trajectory has the rest.
+edit, interject, take over) are noted on the card of the step they touched. A card is one widget with a
+Rich renderable (Textual's Markdown widget mounts a widget per block, which made a replay's first render
+of 30 cards cost seconds); only the last ``keep`` steps are rendered, the trajectory has the rest.
 """
 
 from __future__ import annotations
@@ -10,10 +11,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.syntax import Syntax
+from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
+from textual.widgets import Static
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.tui.colors import theme_color, theme_style
+from mlgym_tui.tui.widgets.editor_panel import syntax_theme
 from mlgym_tui.tui.widgets.panel import Panel
 
 INTERVENTION_LABELS = {
@@ -35,11 +42,6 @@ INTERVENTION_LABELS = {
 }
 
 
-def _fence(text: str, lang: str = "bash") -> str:
-    fence = "~~~~" if "```" in text else "```"
-    return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
-
-
 @dataclass
 class StepNote:
     """What the panel knows about one step."""
@@ -54,34 +56,50 @@ class StepNote:
     notes: list[str] = field(default_factory=list)
     body: str = ""
 
-    def markdown(self) -> str:
-        head = [self.title or f"**Step {self.step}**"]
+    def key(self) -> tuple[object, ...]:
+        """Everything shown; an unchanged key means an unchanged card."""
+        return (self.title, self.thought, self.action, self.tokens, self.cost, self.by_human, tuple(self.notes),
+                self.body)
+
+    def renderable(self, variables: dict[str, str]) -> RenderableType:
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(self.title or f"Step {self.step}", style=theme_style(variables, "primary", bold=True))
+        extras = []
         if self.by_human:
-            head.append("*a person*")
+            extras.append("a person")
         if self.tokens:
-            head.append(f"{self.tokens:,} tokens")
+            extras.append(f"{self.tokens:,} tokens")
         if self.cost:
-            head.append(f"${self.cost:.4f}")
-        parts = [" · ".join(head)]
+            extras.append(f"${self.cost:.4f}")
+        if extras:
+            head.append(" · " + " · ".join(extras), style=theme_style(variables, "foreground-muted", "foreground"))
+        parts: list[RenderableType] = [head]
         if self.body:
-            parts.append(self.body)
+            parts.append(Markdown(self.body))
         if self.thought and not self.by_human:
-            parts.append(self.thought.strip())
+            parts.append(Markdown(self.thought.strip()))
         if self.action:
-            parts.append(_fence(self.action))
-        parts.extend(f"> {n}" for n in self.notes)
-        return "\n\n".join(parts)
+            panel = theme_color(variables, "panel")
+            parts.append(Syntax(self.action.rstrip(), "bash", theme=syntax_theme(variables), word_wrap=True,
+                                background_color=panel.hex if panel else None, padding=(0, 1)))
+        for note in self.notes:
+            parts.append(Text(f"▌ {note}", style=theme_style(variables, "warning")))
+        return Group(*parts)
 
 
-class StepCard(Markdown):
-    """One step's card; ``markdown_source`` is kept to skip re-rendering unchanged cards."""
+class StepCard(Static):
+    """One step's card (one widget, one renderable); ``shown`` is the key of what it shows."""
 
     DEFAULT_CLASSES = "step-card"
 
-    def __init__(self, source: str, step: int, **kwargs: object) -> None:
-        super().__init__(source, **kwargs)  # type: ignore[arg-type]
-        self.markdown_source = source
-        self.step = step
+    def __init__(self, note: StepNote, variables: dict[str, str]) -> None:
+        super().__init__(note.renderable(variables))
+        self.step = note.step
+        self.shown = note.key()
+
+    def show(self, note: StepNote, variables: dict[str, str]) -> None:
+        self.shown = note.key()
+        self.update(note.renderable(variables))
 
 
 class ReasoningPanel(Panel):
@@ -95,6 +113,15 @@ class ReasoningPanel(Panel):
         self._notes: OrderedDict[int, StepNote] = OrderedDict()
         self._usage: tuple[int, float] | None = None
         self._dirty = False
+        self._retheme = False
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.app.theme_changed_signal.subscribe(self, lambda _t: self._on_theme())
+
+    def _on_theme(self) -> None:
+        self._dirty = self._retheme = True
+        self.flush()
 
     def compose(self):  # noqa: ANN201
         yield VerticalScroll(id="reasoning-scroll")
@@ -134,7 +161,7 @@ class ReasoningPanel(Panel):
             self._usage = (int(d.get("tokens_in", 0)) + int(d.get("tokens_out", 0)), float(d.get("cost", 0.0)))
         elif kind is EventKind.OBSERVATION and d.get("tool") == "task":
             note = self._note(0)
-            note.title = "**Task**"
+            note.title = "Task"
             note.body = str(d.get("text", "")).strip()
         elif kind is EventKind.INTERVENTION:
             self._note(event.step).notes.append(self._intervention(d))
@@ -147,7 +174,7 @@ class ReasoningPanel(Panel):
             note = self._note(event.step)
             score = d.get("score")
             shown = "no valid submission" if score is None else f"score {score:g}"
-            note.notes.append(f"■ episode ended: **{d.get('exit_status')}** · {shown}")
+            note.notes.append(f"■ episode ended: {d.get('exit_status')} · {shown}")
 
     @staticmethod
     def _intervention(d: dict[str, object]) -> str:
@@ -158,7 +185,8 @@ class ReasoningPanel(Panel):
         if action == "interject":
             return f"{label}: “{str(d.get('text', ''))[:300]}”"
         if action == "edited":
-            return f"{label} (the agent proposed `{str(d.get('proposed', '')).splitlines()[0][:120]}`)"
+            proposed = (str(d.get("proposed", "")).splitlines() or [""])[0][:120]
+            return f"{label} (the agent proposed: {proposed})"
         if action == "clock_resumed" and d.get("paused_seconds") is not None:
             return f"{label} after {float(str(d['paused_seconds'])):.0f} s"
         return label
@@ -167,20 +195,21 @@ class ReasoningPanel(Panel):
         if not self._dirty or not self.is_mounted:
             return False
         self._dirty = False
+        variables = self.app.theme_variables
         scroll = self.query_one("#reasoning-scroll", VerticalScroll)
-        wanted = {n.step: n.markdown() for n in self._notes.values()}
+        wanted = self._notes
         cards = {card.step: card for card in scroll.query(StepCard)}
         for step, card in cards.items():
             if step not in wanted:
                 card.remove()
         new: list[StepCard] = []
-        for step, source in wanted.items():
+        for step, note in wanted.items():
             card = cards.get(step)
             if card is None:
-                new.append(StepCard(source, step))
-            elif card.markdown_source != source:
-                card.markdown_source = source
-                card.update(source)
+                new.append(StepCard(note, variables))
+            elif card.shown != note.key() or self._retheme:
+                card.show(note, variables)
+        self._retheme = False
         if new:
             kept = [s for s in cards if s in wanted]
             if not kept or new[0].step > max(kept):
@@ -190,6 +219,6 @@ class ReasoningPanel(Panel):
             else:  # new cards on both sides of old ones: rebuild in order
                 for step in kept:
                     cards[step].remove()
-                scroll.mount_all(StepCard(source, step) for step, source in wanted.items())
+                scroll.mount_all(StepCard(note, variables) for note in wanted.values())
         scroll.scroll_end(animate=False)
         return False

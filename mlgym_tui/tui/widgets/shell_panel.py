@@ -27,6 +27,14 @@ TOOL_OUTPUT_LINES = 40
 """Lines of a tool's answer (open, validate …) shown in the shell; the rest is in the other panels."""
 
 
+def _split_after(text: str, lines: int) -> tuple[str, str, str]:
+    """``text`` cut after its ``lines``-th newline: (head with that newline, "\\n", rest)."""
+    at = -1
+    for _ in range(lines):
+        at = text.index("\n", at + 1)
+    return text[: at + 1], "\n", text[at + 1 :]
+
+
 def _step_rule(text: str) -> str:
     return f"── {text} " + "─" * max(4, 60 - len(text))
 
@@ -67,7 +75,8 @@ class ShellPanel(Panel):
     def __init__(self, max_lines: int = 10_000, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.max_lines = max_lines
-        self._pending: deque[str] = deque(maxlen=max_lines)
+        self._backlog: deque[tuple[str, int]] = deque()
+        self._backlog_lines = 0
         self._skipped = 0
         self._splitter = LineSplitter()
         self._had_output = False
@@ -107,15 +116,31 @@ class ShellPanel(Panel):
         self.log_widget.refresh()
 
     # -- model ---------------------------------------------------------------------------------
+    # The backlog holds text not yet written to the Log, as received: output chunks unsplit (splitting
+    # and cleaning happen in flush, for the lines that are kept), and the panel's own lines. It is
+    # bounded by lines: what would scroll out of the Log's scrollback before being seen is dropped
+    # unsplit and counted, so a flood costs the UI thread little more than the lines it shows.
+    def _push(self, text: str) -> None:
+        n = text.count("\n")
+        self._backlog.append((text, n))
+        self._backlog_lines += n
+        self.lines_received += n
+        while self._backlog_lines > self.max_lines and len(self._backlog) > 1:
+            _old, dropped = self._backlog.popleft()
+            self._backlog_lines -= dropped
+            self._skipped += dropped
+            self._splitter.partial = ""
+
     def _add(self, lines: list[str]) -> None:
-        overflow = len(self._pending) + len(lines) - self.max_lines
-        if overflow > 0:
-            self._skipped += overflow
-        self._pending.extend(lines)
-        self.lines_received += len(lines)
+        """The panel's own lines (command, exit status …), each on a line of its own."""
+        if not lines:
+            return
+        open_line = self._backlog[-1][0][-1:] not in ("\n", "") if self._backlog else bool(self._splitter.partial)
+        self._push(("\n" if open_line else "") + "\n".join(lines) + "\n")
 
     def reset(self) -> None:
-        self._pending.clear()
+        self._backlog.clear()
+        self._backlog_lines = 0
         self._skipped = 0
         self._splitter = LineSplitter()
         self._had_output = False
@@ -128,10 +153,11 @@ class ShellPanel(Panel):
         d = event.data
         kind = event.kind
         if kind is EventKind.OUTPUT:
-            self._had_output = True
-            self._add(self._splitter.feed(str(d.get("text", ""))))
+            text = str(d.get("text", ""))
+            if text:
+                self._had_output = True
+                self._push(text)
         elif kind is EventKind.ACTION:
-            self._add(self._splitter.flush())
             self._had_output = False
             lines = str(d.get("action", "")).strip("\n").split("\n")
             more = f"   (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
@@ -141,14 +167,12 @@ class ShellPanel(Panel):
         elif kind is EventKind.EPISODE_STARTED:
             self._add([_step_rule(f"{d.get('task')} · {d.get('agent')} · {d.get('backend')} · seed {d.get('seed')}")])
         elif kind is EventKind.EPISODE_ENDED:
-            self._add(self._splitter.flush())
             self._add([_step_rule(f"episode ended: {d.get('exit_status')}")])
         elif kind is EventKind.ERROR:
             self._add([f"! {clean_line(str(d.get('message', '')))}"])
 
     def _observation(self, event: Event) -> None:
         d = event.data
-        self._add(self._splitter.flush())
         tool = d.get("tool")
         if tool == "task":
             return
@@ -171,17 +195,22 @@ class ShellPanel(Panel):
 
     # -- render --------------------------------------------------------------------------------
     def flush(self) -> bool:
-        if not self._pending and not self._skipped:
+        if not self._backlog and not self._skipped:
             return False
         log = self.log_widget
         batch: list[str] = []
         if self._skipped:
             batch.append(f"[… {self._skipped:,} lines scrolled past unseen …]")
             self._skipped = 0
-        pop = self._pending.popleft
-        while self._pending and len(batch) < WRITE_BATCH:
-            line = pop()
-            batch.append(line or " ")  # Log.write_lines drops empty strings
+        while self._backlog and len(batch) < WRITE_BATCH:
+            text, n = self._backlog.popleft()
+            room = WRITE_BATCH - len(batch)
+            if n > room:  # write part of a big chunk now, the rest next tick
+                head, _sep, rest = _split_after(text, room)
+                self._backlog.appendleft((rest, n - room))
+                text, n = head, room
+            self._backlog_lines -= n
+            batch.extend(line or " " for line in self._splitter.feed(text))  # Log drops empty strings
         before = len(log.lines)
         # Follow the end unless the person scrolled up from where we left the view. (Log's own
         # auto-scroll compares with an end that moves under it when the size or a scrollbar changes,
@@ -194,4 +223,4 @@ class ShellPanel(Panel):
             self._scrolled_to = log.scroll_y
         if before + len(batch) > self.max_lines:
             log.refresh()  # a full Log stops repainting correctly after pruning (NOTES.md)
-        return bool(self._pending)
+        return bool(self._backlog)

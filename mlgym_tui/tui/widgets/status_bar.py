@@ -84,6 +84,7 @@ class StatusBar(Static):
         self.model = StatusModel()
         self.show_remaining = False
         """Human mode: show the time left against the task's wall-time limit."""
+        self._shown: tuple[object, ...] | None = None
 
     def reset(self) -> None:
         flags = self.model.flags
@@ -133,4 +134,9 @@ class StatusBar(Static):
         return text
 
     def refresh_status(self, now: float) -> None:
-        self.update(self.render_status(now))
+        """Repaint only when the line changed (a one-line bar never needs a layout pass)."""
+        text = self.render_status(now)
+        key = (text.plain, tuple(text.spans))
+        if key != self._shown:
+            self._shown = key
+            self.update(text, layout=False)
