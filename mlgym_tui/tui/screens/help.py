@@ -16,14 +16,21 @@ from mlgym_tui.tui.settings import settings_path
 
 def _all_bindings(screen: Screen[object]) -> list[tuple[str, Binding]]:
     """Bindings of the app, the screen and the focused widget's chain — also those disabled right now
-    (approve only shows while a proposal waits), with the keys the user keymap gave them."""
+    (approve only shows while a proposal waits), with the keys the user keymap gave them (applied to
+    copies, as Textual's own binding chain does)."""
     found: list[tuple[str, Binding]] = []
     nodes: list[object] = [screen.app, screen]
     chain = screen.focused.ancestors_with_self if screen.focused else []
     nodes += [n for n in chain if n is not screen and n is not screen.app]
+    keymap = getattr(screen.app, "_keymap", {})  # the user's overrides, as Textual applies them
     for node in nodes:
-        bindings = getattr(node, "_bindings", None)  # Textual's BindingsMap, keymap applied
-        for key, items in (bindings.key_to_bindings.items() if bindings else []):
+        own = getattr(node, "_bindings", None)  # Textual's BindingsMap of the node
+        if own is None:
+            continue
+        bindings = own.copy()
+        if keymap:
+            bindings.apply_keymap(keymap)
+        for key, items in bindings.key_to_bindings.items():
             found.extend((key, b) for b in items)
     return found
 
