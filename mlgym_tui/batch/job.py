@@ -76,6 +76,8 @@ class Outcome:
     """Seconds from the executor's launch to its noticing the end; minus ``episode_time``, the overhead."""
     message: str = ""
     host: str = ""
+    started_at: float = 0.0
+    """Wall-clock time the job began where it ran (with the batch's launch time: the start-up latency)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -129,7 +131,8 @@ def execute_job(job: EpisodeJob, send: Send, gate: Gate | None = None) -> Outcom
     from mlgym_tui.core.task import load_task
 
     started = time.monotonic()
-    outcome = Outcome(launch=job.launch, cell=job.cell.key, state="error", host=socket.gethostname())
+    outcome = Outcome(launch=job.launch, cell=job.cell.key, state="error", host=socket.gethostname(),
+                      started_at=time.time())
     send("started", {"pid": os.getpid(), "host": outcome.host})
     try:
         cell = job.cell

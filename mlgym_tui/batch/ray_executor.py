@@ -234,6 +234,7 @@ class RayExecutor:
                 pending.clear()
                 for ref in inflight:
                     ray.cancel(ref, force=requests > 1)
+            self._refresh_spent(ray)
             if not handled and sink.stop_reason() is not None:
                 pending.clear()
             while pending and len(inflight) < self.workers and not handled:
@@ -268,6 +269,11 @@ class RayExecutor:
                 sink.finished(item.job, self._outcome(ray, ref, item, handled > 0))
             self._guard(ray, inflight)
         return handled > 0
+
+    def _refresh_spent(self, ray: Any) -> None:
+        """``spent`` from the budget actor, which also counts the episodes still running."""
+        if self._budget is not None and self.cost_limit is not None:
+            self.spent = float(ray.get(self._budget.status.remote())[0])
 
     def _guard(self, ray: Any, inflight: dict[Any, _InFlight]) -> None:
         now = time.monotonic()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,17 +81,16 @@ class BatchSummary:
 class _BatchState:
     """The executor's :class:`~mlgym_tui.batch.executor.Sink`: forwards to the view, keeps the books."""
 
-    def __init__(
-        self, options: BatchOptions, batch_id: str, view: BatchView, gate: LocalGate | None, stop: StopRequests
-    ) -> None:
+    def __init__(self, options: BatchOptions, batch_id: str, view: BatchView, stop: StopRequests) -> None:
         self.options = options
         self.stop = stop
         self.batch_id = batch_id
         self.view = view
-        self.gate = gate
         self.outcomes: list[tuple[EpisodeJob, Outcome]] = []
         self.cost = 0.0
         self.marked: list[tuple[Path, str]] = []
+        self.spent_elsewhere: Callable[[], float] = lambda: 0.0
+        """What the executor's budget guard has counted (running episodes included)."""
         self.launched_at: dict[str, float] = {}
         self.ended_at: dict[str, float] = {}
         self._stop: str | None = None
@@ -123,7 +123,7 @@ class _BatchState:
     def stop_reason(self) -> str | None:
         limit = self.options.total_cost_limit
         if self._stop is None and limit is not None:
-            spent = self.gate.spent if self.gate is not None else self.cost
+            spent = max(self.cost, self.spent_elsewhere())
             if spent >= limit:
                 self._stop = f"total cost limit ${limit:g} reached (${spent:.2f} spent)"
                 self.view.note(f"stopping: {self._stop}; running episodes end at their next step")
@@ -230,7 +230,8 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
         before = reconcile(options.out, cells, batch_id, options.rerun_statuses)
         jobs = make_jobs(options, before.todo, batch_id)
         executor, gate = build_executor(options, cells, state_dir, stop, ctx)
-        state = _BatchState(options, batch_id, view, gate, stop)
+        state = _BatchState(options, batch_id, view, stop)
+        state.spent_elsewhere = (lambda: gate.spent) if gate is not None else (lambda: getattr(executor, "spent", 0.0))
         for folder, status in before.marked:
             view.note(f"marked {status}: {folder}")
         write_manifest(options.out, _manifest(options, batch_id, cells, before.done, {}, "running"))
@@ -249,8 +250,7 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
             view.end()
         interrupted = interrupted or stop.count > 0
         state.marked.extend(before.marked + after.marked)
-        if gate is not None:
-            state.cost = max(state.cost, gate.spent)
+        state.cost = max(state.cost, state.spent_elsewhere())
         wall = time.monotonic() - started
         summary = _summary(options, batch_id, cells, before.done, after.done, state, interrupted, wall)
         write_manifest(
@@ -298,6 +298,7 @@ def _summary(
             "episode_time": round(o.episode_time, 4), "total_time": round(o.total_time, 4),
             "overhead": round(max(0.0, o.total_time - o.episode_time), 4), "message": o.message,
             "launched_at": state.launched_at.get(job.launch), "ended_at": state.ended_at.get(job.launch),
+            "started_at": o.started_at or None,
         })
     ran = len(episodes)
     overheads = [e["overhead"] for e in episodes if e["state"] == "finished"]

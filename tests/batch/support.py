@@ -31,9 +31,11 @@ def start_batch(
     )
 
 
-def run_batch_cli(out: Path, *args: str, timeout: float = 240) -> tuple[int, dict[str, Any], str]:
+def run_batch_cli(
+    out: Path, *args: str, timeout: float = 240, grid: list[str] = GRID
+) -> tuple[int, dict[str, Any], str]:
     """Run to the end; returns exit code, the JSON summary and stderr."""
-    proc = start_batch(out, "--json", *args)
+    proc = start_batch(out, "--json", *args, grid=grid)
     stdout, stderr = proc.communicate(timeout=timeout)
     return proc.returncode, json.loads(stdout), stderr
 

@@ -145,3 +145,28 @@ def test_ray_retries_an_episode_whose_worker_died(tmp_path: Path, ray_cluster: s
     assert [r.mark for r in marked] == ["crashed"]
     counts = finished_per_cell(out)
     assert len(counts) == 8 and set(counts.values()) == {1}
+
+
+def test_ray_budget_actor_limits_calls_and_total_cost(
+    tmp_path: Path, ray_cluster: str, ray_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("MLGYM_TEST_CALL_LOG", str(log))
+    grid = ["--tasks", "prisonersDilemma", "--agents", "tests.batch.agents:CallLogAgent", "--models", "fake:m",
+            "--attempts", "2"]
+    rc, summary, stderr = run_batch_cli(tmp_path / "calls", *_ray_args(ray_cluster), "--max-concurrent-calls",
+                                        "fake=1", grid=grid)
+    assert rc == 0, stderr
+    assert {e["host"].rpartition("@")[2] for e in summary["episodes"]} == {"127.0.0.2", "127.0.0.3"}
+    calls = sorted(tuple(map(float, line.split())) for line in log.read_text().splitlines())
+    assert len(calls) == 4
+    for (_, end), (begin, _) in zip(calls, calls[1:], strict=False):
+        assert begin >= end - 0.01, "two calls to one provider overlapped across nodes"
+
+    grid = ["--tasks", "prisonersDilemma", "--agents", "tests.batch.agents:PricedAgent", "--models", "fake:m",
+            "--attempts", "3"]
+    args = ["--executor", "ray", "--ray-address", ray_cluster, "--workers", "1", "--total-cost-limit", "1.5"]
+    rc, summary, stderr = run_batch_cli(tmp_path / "cost", *args, grid=grid)
+    assert rc == 1, stderr
+    assert [e["state"] for e in summary["episodes"]] == ["finished", "interrupted"]
+    assert "cost limit" in summary["stopped"] and summary["cost"] == pytest.approx(1.5)
