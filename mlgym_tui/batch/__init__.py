@@ -2,8 +2,13 @@
 
 The pieces, in the order a batch uses them: :mod:`.grid` (cells and their identity), :mod:`.ledger`
 (which cells are done; marking the rest), :mod:`.job` (one episode as picklable data, run anywhere),
-:mod:`.local` and :mod:`.ray_executor` (where it runs), :mod:`.budget` and :mod:`.gpus` (shared limits),
+:mod:`.executor` (what an executor is), :mod:`.local` and :mod:`.ray_executor` (where it runs),
+:mod:`.budget` and :mod:`.gpus` (shared limits), :mod:`.cleanup` (what a killed episode left),
 :mod:`.progress` (what people see), :mod:`.runner` (the whole batch), :mod:`.report` (the end).
+
+From Python: ``run_batch(BatchOptions(tasks=[...], agents=[...], attempts=4, out=Path("runs")))``. The
+local executor starts workers from a forkserver, which imports the caller's main module in each worker as
+multiprocessing always does: a script calling it needs the ``if __name__ == "__main__":`` guard.
 
 Contract with scoring and other readers of ``--out`` (``<out>/<task>/<agent>[-<model>]/<stamp>-s<seed>/``
 as for ``mlgym-tui run``):
