@@ -90,6 +90,7 @@ async def flood(lines: int, out: Path) -> dict[str, float]:
                              settings=RuntimeSettings(output_cap_bytes=256 * 1024 * 1024), paused=True)
     app = make_app(settings, Start("watch", request=request))
     sent: dict[int, float] = {}
+    sent_wall: dict[int, float] = {}
     handled: dict[int, float] = {}
     results: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -109,6 +110,7 @@ async def flood(lines: int, out: Path) -> dict[str, float]:
             i = 0
             while not stop_keys.is_set() and i < 200:
                 sent[i] = time.perf_counter()
+                sent_wall[i] = time.time()
                 event = events.Key("f2", None)
                 event.set_sender(app)
                 loop.call_soon_threadsafe(app.post_message, event)
@@ -116,6 +118,7 @@ async def flood(lines: int, out: Path) -> dict[str, float]:
                 time.sleep(0.02)
 
         started = time.perf_counter()
+        started_wall = time.time()
         screen.control.resume()
         keys = threading.Thread(target=press_keys, daemon=True)
         keys.start()
@@ -125,11 +128,19 @@ async def flood(lines: int, out: Path) -> dict[str, float]:
         stop_keys.set()
         keys.join()
         await pilot.pause(0.3)
-        latencies = [(handled[i] - sent[i]) * 1000 for i in sorted(handled) if i in sent]
-        results["keys"] = len(latencies)
-        results["key_median_ms"] = statistics.median(latencies)
-        results["key_p95_ms"] = sorted(latencies)[int(len(latencies) * 0.95) - 1]
-        results["key_max_ms"] = max(latencies)
+        # "During the flood": keys sent while the command was still printing (before its observation
+        # event). After it, the 16 MB observation is built and recorded (the raised cap makes it that
+        # big; the default cap keeps 100 kB), which is the core's work, reported separately.
+        ended = next(e.time for e in screen.events if e.kind is EventKind.OBSERVATION and e.step == 1)
+        during = [(handled[i] - sent[i]) * 1000 for i in sorted(handled) if i in sent and sent_wall[i] < ended]
+        after = [(handled[i] - sent[i]) * 1000 for i in sorted(handled) if i in sent and sent_wall[i] >= ended]
+        results["keys"] = len(during)
+        results["key_median_ms"] = statistics.median(during)
+        results["key_p95_ms"] = sorted(during)[max(int(len(during) * 0.95) - 1, 0)]
+        results["key_max_ms"] = max(during)
+        results["keys_after"] = len(after)
+        results["key_after_max_ms"] = max(after) if after else 0.0
+        results["command_s"] = ended - started_wall
         results["rss_before_mb"] = rss_before
         results["rss_after_mb"] = rss_mb()
         results["shell_lines_kept"] = len(shell.log_widget.lines)
@@ -193,9 +204,12 @@ def main() -> int:
         f = asyncio.run(flood(args.lines, Path(tmp)))
         r = asyncio.run(replay(args.steps, Path(tmp)))
     print(f"flood: {args.lines:,} lines of 80 chars through the local runtime into the Watch screen (120x40)")
+    print(f"  command printed for           {f['command_s']:.2f} s")
     print(f"  last line on screen after     {f['last_line_s']:.2f} s  ({f['lines_received']:,} lines received)")
     print(f"  key latency during the flood  median {f['key_median_ms']:.1f} ms, p95 {f['key_p95_ms']:.1f} ms, "
           f"max {f['key_max_ms']:.1f} ms  ({f['keys']} keys)   goal < 100 ms")
+    print(f"  keys after it, until the end  max {f['key_after_max_ms']:.1f} ms ({f['keys_after']} keys; the core builds "
+          "and records the 16 MB observation)")
     print(f"  memory (RSS)                  {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after; "
           f"shell keeps {f['shell_lines_kept']:,} lines (bounded)")
     print(f"replay: {args.steps:,} steps ({r['events']:,} events)")

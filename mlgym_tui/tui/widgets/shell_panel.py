@@ -7,6 +7,7 @@ counted), at most :data:`WRITE_BATCH` lines per ``write_lines`` call, one call p
 
 from __future__ import annotations
 
+import time
 from collections import deque
 
 from rich.highlighter import Highlighter
@@ -19,8 +20,12 @@ from mlgym_tui.tui.colors import theme_style
 from mlgym_tui.tui.text import LineSplitter, clean_line
 from mlgym_tui.tui.widgets.panel import Panel
 
-WRITE_BATCH = 5_000
+WRITE_BATCH = 2_500
 """Lines per ``Log.write_lines`` call (larger calls stall the event loop; measured in NOTES.md)."""
+FLOOD_WRITE_INTERVAL = 0.05
+"""During a flood (more waiting than one batch) write at most every this many seconds: the UI then
+writes at most ~50,000 lines a second however fast a command prints, the rest scrolls past unsplit,
+and key presses keep getting the event loop between writes."""
 EDITOR_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert"}
 """Tools whose answer is a file window: the Editor panel shows it, the shell shows one line."""
 TOOL_OUTPUT_LINES = 40
@@ -83,6 +88,7 @@ class ShellPanel(Panel):
         self.lines_received = 0
         self._scrolled_to = 0.0
         self._following = True
+        self._last_write = 0.0
         self.highlighter = ShellHighlighter()
 
     def compose(self):  # noqa: ANN201 - textual compose
@@ -197,6 +203,10 @@ class ShellPanel(Panel):
     def flush(self) -> bool:
         if not self._backlog and not self._skipped:
             return False
+        now = time.monotonic()
+        if self._backlog_lines > WRITE_BATCH and now - self._last_write < FLOOD_WRITE_INTERVAL:
+            return True  # a flood: let this tick go to keys and painting
+        self._last_write = now
         log = self.log_widget
         batch: list[str] = []
         if self._skipped:
