@@ -120,3 +120,16 @@ async def test_replay_reports_a_missing_trajectory(settings: WorkbenchSettings, 
     app = make_app(settings, Start("replay", path=tmp_path / "nothing-here"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MessageScreen", what="the error")
+
+
+async def test_memory_notes_appear_in_the_reasoning_panel(settings: WorkbenchSettings, tmp_path: Path) -> None:
+    script = ["memory_write forgiveness 0.2 looks promising", "memory_read forgiveness"]
+    folder, _ = run_episode(EpisodeSpec(task=load_task("prisonersDilemma"), agent=ScriptedAgent(script),
+                                        out=tmp_path / "mem", memory=True))
+    app = make_app(settings, Start("replay", path=folder))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        notes = [n for card in screen.workbench.reasoning.notes for n in card.notes]
+        assert any(n.startswith("✎ memory note: forgiveness 0.2") for n in notes), notes
+        assert any(n.startswith("⌕ memory read “forgiveness”: 1 notes") for n in notes), notes

@@ -168,6 +168,8 @@ class ReasoningPanel(Panel):
         elif kind is EventKind.FORMAT_ERROR:
             text = str(d.get("message") or d.get("error") or "the answer could not be parsed")
             self._note(event.step).notes.append(f"! format error: {text.splitlines()[0][:200]}")
+        elif kind is EventKind.MEMORY:
+            self._note(event.step).notes.append(self._memory(d))
         elif kind is EventKind.LIMIT:
             self._note(event.step).notes.append(f"■ {d.get('message') or d.get('status')}")
         elif kind is EventKind.EPISODE_ENDED:
@@ -175,6 +177,19 @@ class ReasoningPanel(Panel):
             score = d.get("score")
             shown = "no valid submission" if score is None else f"score {score:g}"
             note.notes.append(f"■ episode ended: {d.get('exit_status')} · {shown}")
+
+    @staticmethod
+    def _memory(d: dict[str, object]) -> str:
+        """A research-log note written or recalled, shown on the step's card."""
+        op = d.get("op")
+        if op == "write":
+            return f"✎ memory note: {str(d.get('text', ''))[:300]}"
+        if op == "read":
+            results = d.get("results") or []
+            top = results[0] if isinstance(results, list) and results else None
+            best = f" → best: “{str(top.get('text', ''))[:160]}” (step {top.get('step')})" if isinstance(top, dict) else ""
+            return f"⌕ memory read “{str(d.get('query', ''))[:120]}”: {len(results)} notes{best}"
+        return f"memory: {d.get('message') or op}"
 
     @staticmethod
     def _intervention(d: dict[str, object]) -> str:
