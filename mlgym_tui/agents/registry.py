@@ -43,8 +43,16 @@ def _replay(config: list[str] | None = None, **model_options: Any) -> Agent:
     return ReplayAgent.from_options(_options(config), **model_options)
 
 
+def _human(**_: Any) -> Agent:
+    """A person at the terminal: commands from stdin (the workbench's ``human`` screen feeds a queue)."""
+    from mlgym_tui.agents.human import HumanAgent
+
+    return HumanAgent()
+
+
 BUILTIN: dict[str, Callable[..., Agent]] = {
     "baseline": _baseline,
+    "human": _human,
     "default": _llm,
     "sweep": _sweep,
     "replay": _replay,
