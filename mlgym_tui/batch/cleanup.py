@@ -3,7 +3,7 @@
 An episode killed from outside (a crash, the wall-time guard, a second Ctrl-C) cannot close its own
 sandbox. Its shell and the commands it started run in sessions of their own, so killing the worker's
 process group does not reach them; they are found instead by the launch id the batch put in their
-environment (``MLGYM_BATCH_LAUNCH``), and Docker containers by the label of the same name.
+environment (``MLGYM_BATCH_LAUNCH``), and Docker containers and volumes by the label of the same name.
 """
 
 from __future__ import annotations
@@ -48,17 +48,22 @@ def kill_launch_processes(launch: str) -> int:
 
 
 def remove_launch_containers(launch: str) -> int:
-    """Force-remove Docker containers labelled with the launch; 0 when Docker is absent."""
+    """Force-remove Docker containers (then volumes) labelled with the launch; 0 when Docker is absent."""
     try:
         import docker  # type: ignore[import-not-found]
 
         client = docker.from_env(timeout=10)
-        containers = client.containers.list(all=True, filters={"label": f"{LAUNCH_LABEL}={launch}"})
+        label = {"label": f"{LAUNCH_LABEL}={launch}"}
+        containers = client.containers.list(all=True, filters=label)
     except Exception:  # noqa: BLE001 - no SDK or no daemon: nothing of ours can be running there
         return 0
     for container in containers:
         with contextlib.suppress(Exception):
             container.remove(force=True)
+    with contextlib.suppress(Exception):
+        for volume in client.volumes.list(filters=label):
+            with contextlib.suppress(Exception):
+                volume.remove(force=True)
     return len(containers)
 
 

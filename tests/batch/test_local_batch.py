@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from mlgym_tui.batch.cleanup import processes_of_launch
+from mlgym_tui.batch.job import LAUNCH_LABEL
 from mlgym_tui.batch.ledger import STATUS_FILE, scan
 from tests.batch.support import finished_per_cell, run_batch_cli, start_batch, wait_for_held
 
@@ -116,3 +118,29 @@ def test_wall_time_guard_stops_hung_episodes_and_removes_what_they_left(tmp_path
     assert sorted(r.mark for r in runs) == ["timeout", "timeout"]
     for run in runs:
         assert run.launch and not processes_of_launch(run.launch), "a sandbox process outlived its episode"
+
+
+def test_docker_episodes_leave_no_container_after_a_kill_and_ctrl_c(tmp_path: Path) -> None:
+    from tests.conftest import require_docker
+
+    require_docker()
+    import docker
+
+    out, hold = tmp_path / "runs", tmp_path / "hold"
+    hold.mkdir()
+    (hold / "hold").touch()
+    grid = ["--tasks", "prisonersDilemma", "--agents", "tests.batch.agents:HoldAgent", "--attempts", "2"]
+    proc = start_batch(out, "--workers", "2", "--backend", "docker", "--json", hold=hold, grid=grid)
+    (_, victim), _ = wait_for_held(hold, 2, timeout=180)
+    os.kill(victim, signal.SIGKILL)  # this episode cannot close its container: the batch must
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)  # this one closes its own, in order
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 130, stderr
+    assert sorted(e["state"] for e in json.loads(stdout)["episodes"]) == ["crashed", "interrupted"]
+    client = docker.from_env()
+    for run in scan(out):
+        assert run.mark in ("crashed", "interrupted")
+        label = {"label": f"{LAUNCH_LABEL}={run.launch}"}
+        assert client.containers.list(all=True, filters=label) == []
+        assert client.volumes.list(filters=label) == []
