@@ -38,13 +38,16 @@ def run_folder(out: Path, task_id: str, agent: str, model: str | None, seed: int
     label = agent if not model else f"{agent}-{model.replace('/', '_').replace(':', '_')}"
     base = out / task_id / label
     stamp = utc_stamp()
+    base.mkdir(parents=True, exist_ok=True)
     folder = base / f"{stamp}-s{seed}"
     n = 1
-    while folder.exists():
-        n += 1
-        folder = base / f"{stamp}-s{seed}-{n}"
-    folder.mkdir(parents=True)
-    return folder
+    while True:  # mkdir, not exists(): two processes starting the same second must not share a folder
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            n += 1
+            folder = base / f"{stamp}-s{seed}-{n}"
 
 
 def host_info() -> dict[str, Any]:

@@ -115,3 +115,17 @@ def test_unknown_agents_are_refused_before_anything_runs() -> None:
         check_agents(["baseline", "nosuch"])
     with pytest.raises(UserError, match="cannot load"):
         check_agents(["tests.batch.agents:Missing"])
+
+
+def _make_folder(out: str) -> str:
+    from mlgym_tui.core.trajectory import run_folder
+
+    return str(run_folder(Path(out), "t", "same-name", None, 0))
+
+
+def test_concurrent_episodes_never_share_a_run_folder(tmp_path: Path) -> None:
+    # Two agents of one name (two LLM configs, say) on the same seed start in the same second.
+    ctx = worker_context()
+    with ctx.Pool(4) as pool:
+        folders = pool.map(_make_folder, [str(tmp_path)] * 8)
+    assert len(set(folders)) == 8
