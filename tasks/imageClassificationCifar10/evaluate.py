@@ -18,7 +18,8 @@ NUM_CLASSES = 10
 
 
 def fail(reason: str) -> None:
-    print(f"invalid submission: {reason}", file=sys.stderr)
+    """Exit 1 with the reason as the last line of stderr (only that line, cut short, reaches the agent)."""
+    print(f"invalid submission: {' '.join(reason.split())}"[:290], file=sys.stderr)
     sys.exit(1)
 
 

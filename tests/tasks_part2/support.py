@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.evaluation import run_evaluation
 from mlgym_tui.core.task import load_task
 from mlgym_tui.core.venvs import ensure_venv
 
@@ -49,10 +51,13 @@ def make_fixture(task_id: str, script: str, out: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-def pipeline(task_id: str, commands: list[str]) -> tuple[str, dict[str, Any]]:
+def pipeline(task_id: str, commands: list[str],
+             private: Callable[[Path], Path] | None = None) -> tuple[str, dict[str, Any]]:
     """A fresh episode on the offline data: run ``commands`` in the shell, then validate.
 
-    Returns the validation's observation and evaluation info; asserts every command exited 0.
+    Returns the validation's observation and evaluation info; asserts every command exited 0. With
+    ``private``, the evaluation runs (through the same runtime call as ``validate``) on the private data
+    that ``private(real_private_folder)`` returns instead, e.g. a shorter held-out set for a quick check.
     """
     env = ResearchEnv(task_id)
     try:
@@ -60,10 +65,15 @@ def pipeline(task_id: str, commands: list[str]) -> tuple[str, dict[str, Any]]:
         for command in commands:
             obs, _, _, _, info = env.step(command)
             assert info["exit_code"] == 0, f"{command!r} failed:\n{obs[-3000:]}"
-        obs, _, _, _, info = env.step("validate")
+        if private is None:
+            obs, _, _, _, info = env.step("validate")
+            return obs, info["evaluation"]
+        assert env.runtime is not None and env._prepared is not None and env._prepared.private is not None
+        evaluation = run_evaluation(env.task, env.runtime, env.steps, private(env._prepared.private))
+        return evaluation.error or "", {"valid": evaluation.valid, "metrics": dict(evaluation.metrics),
+                                        "score": evaluation.score, "error": evaluation.error}
     finally:
         env.close()
-    return obs, info["evaluation"]
 
 
 def assert_invalid_cases(task_id: str, cases: list[tuple[Any, str]], setup: list[str] | None = None) -> None:
