@@ -14,7 +14,6 @@ import json
 import math
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +58,7 @@ def load_model(workspace: Path, device: torch.device) -> torch.nn.Module:
         state = torch.load(weights, map_location="cpu", weights_only=True)
         model.load_state_dict(state)
     except Exception as exc:  # noqa: BLE001
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        fail(f"building the model or loading model.pt into it failed: {detail[:500]}")
+        fail(f"building the model or loading model.pt into it failed: {type(exc).__name__}: {exc}")
     if not isinstance(model, torch.nn.Module):
         fail(f"build_model() returned {type(model).__name__}, not a torch.nn.Module")
     return model.to(device).eval()
