@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.core.yaml_files import read_yaml_mapping
 from mlgym_tui.paths import agents_dir
 
 
@@ -131,19 +132,7 @@ def agent_config_path(name: str) -> Path | None:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such file") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
-    return raw
+    return read_yaml_mapping(path, empty_ok=True)
 
 
 def deep_merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 import jinja2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.core.yaml_files import read_yaml_mapping
 from mlgym_tui.paths import tasks_dir
 
 
@@ -198,19 +198,7 @@ def _describe_validation_error(path: Path, exc: ValidationError) -> str:
 
 def load_task_file(path: Path) -> TaskConfig:
     """Parse and check one ``task.yaml``; every problem becomes a one-line :class:`ConfigError`."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such file") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(
-            f"{path}: field '(top level)': expected a mapping of fields, got {type(raw).__name__}"
-        )
+    raw = read_yaml_mapping(path)
     try:
         task = TaskConfig.model_validate(raw)
     except ValidationError as exc:

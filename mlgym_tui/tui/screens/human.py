@@ -18,15 +18,18 @@ from mlgym_tui.core.exits import ExitStatus
 from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.live import LiveEpisode
 from mlgym_tui.tui.screens.dialogs import ConfirmScreen, MessageScreen, PromptScreen
-from mlgym_tui.tui.screens.episode import EpisodeScreen, PaletteCommand
+from mlgym_tui.tui.screens.episode import PaletteCommand
+from mlgym_tui.tui.screens.live_episode import LiveEpisodeScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.widgets.human_editor import HumanEditorPanel
 from mlgym_tui.tui.widgets.shell_input import ShellInput
 from mlgym_tui.tui.widgets.workbench import Workbench
 
 
-class HumanScreen(EpisodeScreen):
+class HumanScreen(LiveEpisodeScreen):
     """See the module docstring. ``episode`` None shows ``preset`` events only (tests)."""
+
+    LEAVE_QUESTION = "Your attempt is running. Stop it (submitting the workspace) and leave?"
 
     BINDINGS = [
         Binding("f5", "validate", "Validate", id="human.validate", priority=True,
@@ -196,22 +199,6 @@ class HumanScreen(EpisodeScreen):
             return
         self.action_back()
 
-    def action_back(self) -> None:
-        if self.episode is None or not self.episode.running:
-            self.app.pop_screen()
-            return
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._abort_and_leave()
-
-        self.app.push_screen(ConfirmScreen("Your attempt is running. Stop it (submitting the workspace) and leave?"), done)
-
-    @work(thread=True, group="abort", exit_on_error=False)
-    def _abort_and_leave(self) -> None:
-        assert self.episode is not None
-        self.episode.abort()
-        self.app.call_from_thread(self.app.pop_screen)
 
     @on(HumanEditorPanel.LoadRequested)
     def _load(self, event: HumanEditorPanel.LoadRequested) -> None:

@@ -8,7 +8,7 @@ Each of these is recorded as an ``intervention`` event by :class:`~mlgym_tui.tui
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -18,7 +18,8 @@ from mlgym_tui.tui.control import Decision
 from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.live import LiveEpisode
 from mlgym_tui.tui.screens.dialogs import ConfirmScreen, EditActionScreen, MessageScreen, PromptScreen
-from mlgym_tui.tui.screens.episode import EpisodeScreen, PaletteCommand
+from mlgym_tui.tui.screens.episode import PaletteCommand
+from mlgym_tui.tui.screens.live_episode import LiveEpisodeScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.widgets.control_bar import ControlBar
 from mlgym_tui.tui.widgets.shell_input import ShellInput
@@ -26,7 +27,7 @@ from mlgym_tui.tui.widgets.shell_input import ShellInput
 DECIDED = {"approved", "edited", "rejected", "dropped"}
 
 
-class WatchScreen(EpisodeScreen):
+class WatchScreen(LiveEpisodeScreen):
     """See the module docstring. ``episode`` None shows ``preset`` events only (tests, demos)."""
 
     BINDINGS = [
@@ -229,22 +230,6 @@ class WatchScreen(EpisodeScreen):
 
         self.app.push_screen(ConfirmScreen("Stop the episode and submit the current workspace?"), done)
 
-    def action_back(self) -> None:
-        if self.episode is None or not self.episode.running:
-            self.app.pop_screen()
-            return
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._abort_and_leave()
-
-        self.app.push_screen(ConfirmScreen("The episode is still running. Stop it and leave?"), done)
-
-    @work(thread=True, group="abort", exit_on_error=False)
-    def _abort_and_leave(self) -> None:
-        assert self.episode is not None
-        self.episode.abort()
-        self.app.call_from_thread(self.app.pop_screen)
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [

@@ -1,0 +1,29 @@
+"""Reading a YAML config file into a mapping, with every failure as a one-line ConfigError naming the file
+(and the line, for syntax errors): tasks and agent configs both come through here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlgym_tui.core.errors import ConfigError
+
+
+def read_yaml_mapping(path: Path, *, empty_ok: bool = False) -> dict[str, Any]:
+    """The file's top-level mapping; an empty file is ``{}`` when ``empty_ok``, an error otherwise."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from exc
+    if raw is None and empty_ok:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: field '(top level)': expected a mapping of fields, got {type(raw).__name__}")
+    return raw

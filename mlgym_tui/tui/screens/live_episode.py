@@ -1,0 +1,34 @@
+"""What the two screens with a running episode share (watch, human): leaving asks first, and stops the
+episode in order before the screen goes."""
+
+from __future__ import annotations
+
+from textual import work
+
+from mlgym_tui.tui.live import LiveEpisode
+from mlgym_tui.tui.screens.dialogs import ConfirmScreen
+from mlgym_tui.tui.screens.episode import EpisodeScreen
+
+
+class LiveEpisodeScreen(EpisodeScreen):
+    """An episode screen driving a :class:`LiveEpisode`."""
+
+    LEAVE_QUESTION = "The episode is still running. Stop it and leave?"
+    episode: LiveEpisode | None = None
+
+    def action_back(self) -> None:
+        if self.episode is None or not self.episode.running:
+            self.app.pop_screen()
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._abort_and_leave()
+
+        self.app.push_screen(ConfirmScreen(self.LEAVE_QUESTION), done)
+
+    @work(thread=True, group="abort", exit_on_error=False)
+    def _abort_and_leave(self) -> None:
+        assert self.episode is not None
+        self.episode.abort()
+        self.app.call_from_thread(self.app.pop_screen)
