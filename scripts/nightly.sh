@@ -17,4 +17,4 @@ for setup in scripts/setup-*.sh; do
   echo "== $setup"
   bash "$setup"
 done
-exec .venv/bin/python -m pytest -p no:xdist -m nightly -v "$@"
+exec .venv/bin/python -m pytest -n 0 -m nightly -v "$@"
