@@ -66,7 +66,7 @@ async def test_a_person_attempts_the_task(settings: WorkbenchSettings, runs: Pat
         await pilot.press("f9")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.ended, what="the submission")
+        await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the submission")
         assert metrics.model.submission is not None and metrics.model.submission.valid
 
     folder = screen.episode.folder

@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
-FIRST_RENDER_LIMIT = 10.0
-"""Seconds until the workbench is on screen (a few on a quiet machine; CI gets headroom)."""
+FIRST_RENDER_LIMIT = 15.0
+"""Seconds until the workbench is on screen: 2–4 on a quiet machine; the headroom is for a CI run whose other
+worker loads the second core (7 s was seen there)."""
 
 
 def first_readme_command() -> str:
@@ -58,7 +59,7 @@ def test_the_readme_first_command_starts_the_workbench(tmp_path: Path) -> None:
     seen = b""
     rendered = None
     try:
-        deadline = started + 60
+        deadline = started + 120
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.1)
             if ready:

@@ -53,7 +53,7 @@ async def test_panels_fill_as_events_arrive(settings: WorkbenchSettings, runs: P
         assert "edited 10" in screen.workbench.editor.subtitle()
 
         await pilot.press("space")  # resume: validate, then submit
-        await wait_for(pilot, lambda: screen.ended, what="the end of the episode")
+        await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the end of the episode")
         metrics = screen.workbench.metrics.model
         assert [e.final for e in metrics.evaluations] == [False, True]
         assert all(e.valid and e.score is not None for e in metrics.evaluations)
@@ -82,7 +82,7 @@ async def test_pause_stops_stepping(settings: WorkbenchSettings, runs: Path) -> 
         await pilot.press("space")  # pause again, then stop from the paused state
         await pilot.press("s")
         await pilot.press("y")  # confirm stop-and-submit
-        await wait_for(pilot, lambda: screen.ended, what="the stop")
+        await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the stop")
     result = json.loads((screen.episode.folder / "result.json").read_text())
     assert result["exit_status"] == "exit_interrupted"
     assert result["submission"] is not None  # autosubmitted
@@ -115,7 +115,7 @@ async def test_approve_mode_waits_and_runs_the_edited_action(settings: Workbench
         await wait_for(pilot, lambda: "third" in shell_text(screen), what="the approved action")
         assert "echo second-proposal" not in actions(screen)
         await pilot.press("a")  # approve mode off: the rest runs on its own
-        await wait_for(pilot, lambda: screen.ended, what="the end")
+        await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the end")
     kinds = [r["action"] for r in interventions(screen.episode.folder)]
     assert kinds[:2] == ["approval_requested", "edited"]
     assert "rejected" in kinds and "approved" in kinds and "approve_mode" in kinds
@@ -141,7 +141,7 @@ async def test_take_over_and_hand_back(settings: WorkbenchSettings, runs: Path) 
         await pilot.press("ctrl+t")  # hand back
         assert not shell_input.display
         await pilot.press("space")  # resume the agent
-        await wait_for(pilot, lambda: screen.ended, what="the end")
+        await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the end")
         assert actions(screen)[1:4] == ["echo agent-two", "echo agent-three", "submit"]
     assert any("typed-by-person" in text for text in agent.heard)  # told what the person ran
     records = interventions(screen.episode.folder)
@@ -162,6 +162,6 @@ async def test_interject_reaches_the_agent(settings: WorkbenchSettings, runs: Pa
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"try defecting less", "enter")
         await pilot.press("space")
-        await wait_for(pilot, lambda: screen.ended, what="the end")
+        await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the end")
     assert agent.heard == ["try defecting less"]
     assert any(r["action"] == "interject" and r["text"] == "try defecting less" for r in interventions(screen.episode.folder))
