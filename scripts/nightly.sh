@@ -6,15 +6,5 @@
 # Extra arguments go to pytest (e.g. `bash scripts/nightly.sh -k Cifar10`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip
-fi
-.venv/bin/python -m pip install -q -e '.[test]'
-for setup in scripts/setup-*.sh; do
-  [ -e "$setup" ] || continue
-  echo "== $setup"
-  bash "$setup"
-done
-exec .venv/bin/python -m pytest -n 0 -m nightly -v "$@"
+# The same installation and setup as the test command; later pytest options win over its defaults.
+exec bash scripts/test.sh -n 0 -m nightly -v "$@"
