@@ -15,7 +15,6 @@ from textual.worker import Worker, WorkerState
 from mlgym_tui.agents.human import Stop
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.exits import ExitStatus
-from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.live import LiveEpisode
 from mlgym_tui.tui.screens.dialogs import ConfirmScreen, MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import PaletteCommand
@@ -51,20 +50,11 @@ class HumanScreen(LiveEpisodeScreen):
         preset: list[Event] | None = None,
         **kwargs: object,
     ) -> None:
-        super().__init__(settings, **kwargs)
-        self.episode = episode
-        self.feed = episode.feed if episode is not None else EventFeed()
-        if preset:
-            self.feed.put_many(preset)
-        self.keep_output = False
+        super().__init__(settings, episode, preset, **kwargs)
         self.clock_paused = False
         self.ended = False
         self._time_up_sent = False
         self._saving: str | None = None
-
-    @property
-    def run_folder(self):  # noqa: ANN201 - Path | None, for the palette's export
-        return self.episode.folder if self.episode else None
 
     def compose_workbench(self) -> Workbench:
         return Workbench(

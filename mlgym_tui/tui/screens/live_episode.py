@@ -5,16 +5,37 @@ from __future__ import annotations
 
 from textual import work
 
+from mlgym_tui.core.events import Event
+from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.live import LiveEpisode
 from mlgym_tui.tui.screens.dialogs import ConfirmScreen
 from mlgym_tui.tui.screens.episode import EpisodeScreen
+from mlgym_tui.tui.settings import WorkbenchSettings
 
 
 class LiveEpisodeScreen(EpisodeScreen):
     """An episode screen driving a :class:`LiveEpisode`."""
 
     LEAVE_QUESTION = "The episode is still running. Stop it and leave?"
-    episode: LiveEpisode | None = None
+
+    def __init__(
+        self,
+        settings: WorkbenchSettings,
+        episode: LiveEpisode | None = None,
+        preset: list[Event] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """``episode`` None shows the ``preset`` events only (snapshot and unit tests)."""
+        super().__init__(settings, **kwargs)
+        self.episode = episode
+        self.feed = episode.feed if episode is not None else EventFeed()
+        if preset:
+            self.feed.put_many(preset)
+        self.keep_output = False
+
+    @property
+    def run_folder(self):  # noqa: ANN201 - Path | None, for the palette's export
+        return self.episode.folder if self.episode else None
 
     def action_back(self) -> None:
         if self.episode is None or not self.episode.running:

@@ -15,7 +15,6 @@ from textual.worker import Worker, WorkerState
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.control import Decision
-from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.live import LiveEpisode
 from mlgym_tui.tui.screens.dialogs import ConfirmScreen, EditActionScreen, MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import PaletteCommand
@@ -56,18 +55,9 @@ class WatchScreen(LiveEpisodeScreen):
         preset: list[Event] | None = None,
         **kwargs: object,
     ) -> None:
-        super().__init__(settings, **kwargs)
-        self.episode = episode
-        self.feed = episode.feed if episode is not None else EventFeed()
-        if preset:
-            self.feed.put_many(preset)
-        self.keep_output = False
+        super().__init__(settings, episode, preset, **kwargs)
         self.awaiting: str | None = None
         self.ended = False
-
-    @property
-    def run_folder(self):  # noqa: ANN201 - Path | None, for the palette's export
-        return self.episode.folder if self.episode else None
 
     @property
     def control(self):  # noqa: ANN201 - LiveControl | None
