@@ -14,16 +14,11 @@ from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import (
     Message,
     ModelReply,
-    Transient,
-    context_error,
-    is_context_overflow,
-    redact,
+    call_sdk,
     resolve_pricing,
-    retry_after_seconds,
     with_retries,
 )
 from mlgym_tui.core.errors import ConfigError
-from mlgym_tui.core.exits import ModelAPIError
 
 COMMAND_TOOL = {
     "name": "run_command",
@@ -78,19 +73,7 @@ class AnthropicModel:
         return params
 
     def _call(self, params: dict[str, Any]) -> Any:
-        anthropic = self._anthropic
-        try:
-            return self._client.messages.create(**params)
-        except (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APIConnectionError) as exc:
-            headers = getattr(getattr(exc, "response", None), "headers", None)
-            raise Transient(redact(str(exc), self._key), retry_after_seconds(headers)) from None
-        except anthropic.APIStatusError as exc:
-            message = redact(str(exc), self._key)
-            if exc.status_code >= 500 or exc.status_code == 529:
-                raise Transient(message) from None
-            if exc.status_code in (400, 413) and is_context_overflow(message):
-                raise context_error(message) from None
-            raise ModelAPIError(f"{self.name}: {message[:500]}") from None
+        return call_sdk(self._anthropic, self._client.messages.create, params, key=self._key, name=self.name)
 
     def query(self, messages: list[Message]) -> ModelReply:
         params = self._request(messages)

@@ -137,3 +137,23 @@ def redact(text: str, secret: str | None) -> str:
 
 def context_error(message: str) -> ContextWindowExceeded:
     return ContextWindowExceeded(f"the prompt no longer fits the model's context window: {message[:300]}")
+
+
+def call_sdk(sdk: Any, create: Callable[..., T], params: dict[str, Any], *, key: str | None, name: str) -> T:
+    """One request through an official SDK (``openai`` or ``anthropic``, which share their exception
+    hierarchy), its errors mapped for :func:`with_retries` and the session: rate limits, 5xx (Anthropic's
+    529 included) and dropped connections are :class:`Transient`; a too-long prompt ends the episode with
+    :class:`ContextWindowExceeded`; anything else with :class:`ModelAPIError`. The key never appears in a
+    message."""
+    try:
+        return create(**params)
+    except (sdk.RateLimitError, sdk.InternalServerError, sdk.APIConnectionError) as exc:
+        headers = getattr(getattr(exc, "response", None), "headers", None)
+        raise Transient(redact(str(exc), key), retry_after_seconds(headers)) from None
+    except sdk.APIStatusError as exc:
+        message = redact(str(exc), key)
+        if exc.status_code >= 500:
+            raise Transient(message) from None
+        if exc.status_code in (400, 413) and is_context_overflow(message):
+            raise context_error(message) from None
+        raise ModelAPIError(f"{name}: {message[:500]}") from None

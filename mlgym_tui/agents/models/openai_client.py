@@ -15,12 +15,8 @@ from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import (
     Message,
     ModelReply,
-    Transient,
-    context_error,
-    is_context_overflow,
-    redact,
+    call_sdk,
     resolve_pricing,
-    retry_after_seconds,
     with_retries,
 )
 from mlgym_tui.core.errors import ConfigError
@@ -84,19 +80,7 @@ class OpenAIModel:
         return params
 
     def _call(self, params: dict[str, Any]) -> Any:
-        openai = self._openai
-        try:
-            return self._client.chat.completions.create(**params)
-        except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError) as exc:
-            headers = getattr(getattr(exc, "response", None), "headers", None)
-            raise Transient(redact(str(exc), self._key), retry_after_seconds(headers)) from None
-        except openai.APIStatusError as exc:
-            message = redact(str(exc), self._key)
-            if exc.status_code >= 500:
-                raise Transient(message) from None
-            if exc.status_code in (400, 413) and is_context_overflow(message):
-                raise context_error(message) from None
-            raise ModelAPIError(f"{self.name}: {message[:500]}") from None
+        return call_sdk(self._openai, self._client.chat.completions.create, params, key=self._key, name=self.name)
 
     def query(self, messages: list[Message]) -> ModelReply:
         params = self._request(messages)
