@@ -255,23 +255,17 @@ class PersistentShell:
             pending += chunk
             at = pending.find(self.marker)
             if at >= 0:
-                end = pending.find(b"\n", at + len(self.marker))
-                while end < 0:
-                    more = self.transport.recv(max(deadline - time.monotonic(), 0.05))
-                    if not more:
-                        self._emit(cap, pending[:at], on_output)
-                        return _EOF if more == b"" else _TIMEOUT
-                    pending += more
-                    end = pending.find(b"\n", at + len(self.marker))
-                self._emit(cap, pending[:at], on_output)
-                state_at = pending.find(self.state_end, end)
+                # The status line and the state block follow the marker; wait for the block's end line.
+                state_at = pending.find(self.state_end, at)
                 while state_at < 0:
                     more = self.transport.recv(max(deadline - time.monotonic(), 0.05))
                     if not more:
                         self._emit(cap, pending[:at], on_output)
                         return _EOF if more == b"" else _TIMEOUT
                     pending += more
-                    state_at = pending.find(self.state_end, end)
+                    state_at = pending.find(self.state_end, at)
+                self._emit(cap, pending[:at], on_output)
+                end = pending.index(b"\n", at + len(self.marker))
                 self.state = pending[end + 1 : state_at]
                 status_line = pending[at + len(self.marker) : end].decode("utf-8", errors="replace")
                 code, _, rest = status_line.partition(" ")
