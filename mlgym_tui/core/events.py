@@ -65,8 +65,9 @@ class Subscriber(Protocol):
 class EventBus:
     """Delivers each event to every subscriber, in subscription order, on the publishing thread.
 
-    A subscriber that raises is reported once through the ``on_error`` hook and dropped from nothing:
-    one broken view must not stop the episode or the recording.
+    A subscriber that raises is reported through the ``on_error`` hook (each time) and stays subscribed:
+    one broken view must not stop the episode or the other subscribers. Without a hook the error
+    propagates, which is what the recorder wants (a trajectory that cannot be written must stop the run).
 
     Publishing is serialised by a re-entrant lock, so a front end may record an event (a person's
     intervention) from its own thread while the session publishes from the episode's thread: the
