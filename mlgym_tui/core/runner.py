@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.session import Controller, Session, SessionLimits
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.trajectory import EpisodeResult, TrajectoryRecorder, host_info, run_folder, write_result
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,7 +85,7 @@ def run_episode(
         "stand_in": spec.task.stand_in,
     }
     recorder = TrajectoryRecorder(folder / "trajectory.jsonl", header)
-    bus = EventBus(on_error=lambda sub, exc: None if sub is not recorder else _raise(exc))
+    bus = EventBus(on_error=lambda sub, exc: _view_failed(sub, exc) if sub is not recorder else _raise(exc))
     bus.subscribe(recorder)
     for sub in subscribers or []:
         bus.subscribe(sub)
@@ -137,6 +140,11 @@ def _open_memory(spec: EpisodeSpec, folder: Path) -> MemoryStore:
 
 def _raise(exc: Exception) -> None:
     raise exc
+
+
+def _view_failed(subscriber: object, exc: Exception) -> None:
+    """A view (progress line, workbench feed) broke: log it with its traceback and carry on recording."""
+    _log.error("event subscriber %r failed", subscriber, exc_info=exc)
 
 
 def config_summary(**values: Any) -> dict[str, Any]:
