@@ -114,7 +114,11 @@ class RayGate:
         self.actor.release.remote(provider)
 
     def add_cost(self, dollars: float) -> None:
-        self.actor.add_cost.remote(dollars)
+        import ray
+
+        # Wait for it: the async actor may otherwise answer the next exhausted() before counting this
+        # cost, and the batch overspends its limit by a step.
+        ray.get(self.actor.add_cost.remote(dollars))
 
     def exhausted(self) -> bool:
         import ray
