@@ -25,6 +25,7 @@ from typing import Any
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.exits import ExitStatus
+from mlgym_tui.core.observations import editor_events
 from mlgym_tui.core.trajectory import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -398,6 +399,8 @@ def read_traj(path: Path) -> ImportedRun:
             emit(EventKind.VALIDATION, i, done, **_evaluation_data(ev, base_score, metric, direction))
         elif tool == "submit":
             submit_step = i
+        for kind, payload in editor_events(tool, action, observation):  # MLGym records no editor events
+            emit(EventKind(kind), i, done, **payload, synthesized=True)
         emit(EventKind.OBSERVATION, i, done, text=observation, exit_code=None, duration=round(duration, 4),
              timed_out=False, cut_bytes=cut, tool=tool)
         clock = done
@@ -465,6 +468,7 @@ def read_traj(path: Path) -> ImportedRun:
             "exit_status": raw_status,
             "environment": str(raw.get("environment", "")),
             "times": "synthesized from execution_time",
+            "editor": "file_opened / file_changed synthesized from the editor tools' answers",
         },
     }
     result = EpisodeResult(

@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.observations import step_outcome
 from mlgym_tui.core.trajectory import TrajectoryError
 from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.replay_source import TrajectoryTail
@@ -146,8 +147,10 @@ class ReplayScreen(EpisodeScreen):
             self.ends[step] = i + 1
             if event.kind in (EventKind.VALIDATION, EventKind.SUBMISSION):
                 validations.add(event.step)
+                if not event.data.get("valid"):
+                    errors.add(event.step)  # an invalid validation is an error too: `x` stops there
             elif event.kind in (EventKind.ERROR, EventKind.FORMAT_ERROR) or (
-                event.kind is EventKind.OBSERVATION and event.data.get("exit_code") not in (0, None)
+                event.kind is EventKind.OBSERVATION and event.step > 0 and step_outcome(event.data).failed
             ):
                 errors.add(event.step)
 

@@ -39,6 +39,8 @@ class MetricsModel:
     evaluations: list[Evaluated] = field(default_factory=list)
     usage: list[tuple[int, float, int]] = field(default_factory=list)
     """(step, total cost, total tokens) after each model call."""
+    cost_at_end: bool = False
+    """The source records cost and tokens only for the whole run (MLGym): say so until the last step."""
 
     def better(self, a: float, b: float | None) -> bool:
         if b is None:
@@ -74,6 +76,7 @@ class MetricsModel:
             self.baseline = d.get("baseline")  # type: ignore[assignment]
             self.max_steps = d.get("max_steps")  # type: ignore[assignment]
             self.cost_limit = d.get("cost_limit")  # type: ignore[assignment]
+            self.cost_at_end = bool(d.get("imported"))
             return True
         if kind in (EventKind.VALIDATION, EventKind.SUBMISSION):
             score = d.get("score")
@@ -157,6 +160,9 @@ class MetricsPanel(Panel):
             _s, cost, tokens = m.usage[-1]
             limit = f" / ${m.cost_limit:g}" if m.cost_limit else ""
             text.append(f" · ${cost:.4f}{limit} · {tokens:,} tokens")
+        elif m.cost_at_end:
+            text.append(" · cost known at the end (not recorded per step)",
+                        style=theme_style(v, "foreground-muted", "foreground"))
         else:
             text.append(" · no model calls")
         return text
@@ -169,7 +175,7 @@ class MetricsPanel(Panel):
         arrow = "↑" if m.direction == "max" else "↓"
         plt.title(f"{m.metric} {arrow} per validation")
         valid = [e for e in m.evaluations if e.valid and e.score is not None]
-        x_hi = max([m.step, *[e.step for e in m.evaluations], 1])
+        x_hi = self._last_step()
         if m.baseline is not None:
             plt.hline(m.baseline, color=theme_rgb(v, "baseline-line", "accent"))
         if valid:
@@ -187,9 +193,14 @@ class MetricsPanel(Panel):
         elif m.baseline is not None:
             pad = abs(m.baseline) * 0.05 or 1.0
             plt.ylim(m.baseline - pad, m.baseline + pad)
-        plt.xlim(0, x_hi + 1)
+        plt.xlim(0, x_hi)
         plt.xlabel("step")
         plot.refresh()
+
+    def _last_step(self) -> int:
+        """The right end of both charts: the last step seen (so the two x axes line up)."""
+        m = self.model
+        return max([m.step, *[e.step for e in m.evaluations], *[s for s, _c, _t in m.usage], 1])
 
     def _plot_usage(self, plot: PlotextPlot) -> None:
         m = self.model
@@ -208,6 +219,7 @@ class MetricsPanel(Panel):
         else:
             plt.title("tokens over steps")
             plt.plot(xs, [t for _s, _c, t in m.usage], marker="braille", color=theme_rgb(v, "secondary"))
+        plt.xlim(0, self._last_step())
         plot.refresh()
 
     def flush(self) -> bool:

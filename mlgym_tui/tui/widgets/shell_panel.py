@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widgets import Log
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.observations import step_outcome
 from mlgym_tui.tui.colors import theme_style
 from mlgym_tui.tui.text import LineSplitter, clean_line
 from mlgym_tui.tui.widgets.panel import Panel
@@ -30,6 +31,8 @@ EDITOR_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "edit", "i
 """Tools whose answer is a file window: the Editor panel shows it, the shell shows one line."""
 TOOL_OUTPUT_LINES = 40
 """Lines of a tool's answer (open, validate …) shown in the shell; the rest is in the other panels."""
+HEAD_LINES = 200
+"""Lines kept from the start of one output chunk too long for the scrollback (the rest is its tail)."""
 
 
 def _split_after(text: str, lines: int) -> tuple[str, str, str]:
@@ -38,6 +41,27 @@ def _split_after(text: str, lines: int) -> tuple[str, str, str]:
     for _ in range(lines):
         at = text.index("\n", at + 1)
     return text[: at + 1], "\n", text[at + 1 :]
+
+
+def _fit(text: str, budget: int) -> str:
+    """``text`` cut to its first and last lines when it has more than ``budget``, the cut announced in place.
+
+    One chunk longer than the scrollback (an imported observation of 50,000 lines) would otherwise push
+    its own step rule and command out of the panel; cut here, they stay, with the head of the output,
+    a line saying what was left out, and the tail.
+    """
+    n = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if n <= budget:
+        return text
+    head_n = min(HEAD_LINES, budget // 4)
+    tail_n = budget - head_n
+    head, _sep, _rest = _split_after(text, head_n)
+    at = len(text)
+    for _ in range(tail_n + (1 if text.endswith("\n") else 0)):
+        at = text.rindex("\n", 0, at)
+    tail = text[at + 1 :]
+    cut = n - head_n - tail_n
+    return f"{head}[… {cut:,} lines of this output not shown: the shell keeps its first {head_n} and last {tail_n:,} …]\n{tail}"
 
 
 def _step_rule(text: str) -> str:
@@ -56,6 +80,7 @@ class ShellHighlighter(Highlighter):
             "ok": theme_style(variables, "shell-ok", "success"),
             "fail": theme_style(variables, "shell-fail", "error", bold=True),
             "step": theme_style(variables, "shell-step", "secondary"),
+            "unknown": theme_style(variables, "shell-unknown", "warning"),
         }
 
     def highlight(self, text: Text) -> None:
@@ -68,8 +93,10 @@ class ShellHighlighter(Highlighter):
             text.stylize(self.styles["step"])
         elif plain.startswith("✔ exit"):
             text.stylize(self.styles["ok"])
-        elif plain.startswith(("✖ exit", "! ")):
+        elif plain.startswith(("✖ ", "! ")):
             text.stylize(self.styles["fail"])
+        elif plain.startswith("? exit"):
+            text.stylize(self.styles["unknown"])
 
 
 class ShellPanel(Panel):
@@ -90,6 +117,9 @@ class ShellPanel(Panel):
         self._following = True
         self._last_write = 0.0
         self.highlighter = ShellHighlighter()
+        self.command = ""
+        """The step and command whose output the panel is showing (its subtitle: visible however long
+        the output, whose own command line may be thousands of lines up)."""
 
     def compose(self):  # noqa: ANN201 - textual compose
         log = Log(max_lines=self.max_lines, highlight=True, id="shell-log")
@@ -152,6 +182,7 @@ class ShellPanel(Panel):
         self._had_output = False
         self.lines_received = 0
         self._scrolled_to = 0.0
+        self.command = ""
         if self.is_mounted:
             self.log_widget.clear()
 
@@ -162,12 +193,13 @@ class ShellPanel(Panel):
             text = str(d.get("text", ""))
             if text:
                 self._had_output = True
-                self._push(text)
+                self._push(_fit(text, self.max_lines // 2))
         elif kind is EventKind.ACTION:
             self._had_output = False
             lines = str(d.get("action", "")).strip("\n").split("\n")
             more = f"   (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
             self._add([_step_rule(f"step {event.step}"), f"$ {clean_line(lines[0])}{more}"])
+            self.command = f"step {event.step} · $ {clean_line(lines[0])[:80]}"
         elif kind is EventKind.OBSERVATION:
             self._observation(event)
         elif kind is EventKind.EPISODE_STARTED:
@@ -191,16 +223,25 @@ class ShellPanel(Panel):
             if len(text) > TOOL_OUTPUT_LINES:
                 shown.append(f"… {len(text) - TOOL_OUTPUT_LINES} more lines")
             self._add(shown)
-        code = int(d.get("exit_code") or 0)
-        mark = "✔" if code == 0 else "✖"
-        extra = " · timed out" if d.get("timed_out") else ""
+        outcome = step_outcome(d)
+        extra = f" · {float(d.get('duration') or 0):.2f} s"
+        if d.get("timed_out"):
+            extra += " · timed out"
         if d.get("cut_bytes"):
             extra += f" · {int(d['cut_bytes']):,} bytes cut"
-        self._add([f"{mark} exit {code} · {float(d.get('duration') or 0):.2f} s{extra}"])
+        if outcome.known:
+            line = f"{'✖' if outcome.failed else '✔'} exit {outcome.exit_code}{extra}"
+        elif outcome.failed:  # no exit code recorded, but the text shows the failure
+            line = f"✖ {outcome.reason} (exit code not recorded){extra}"
+        else:
+            line = f"? exit unknown (not recorded){extra}"
+        self._add([line])
         self._had_output = False
 
     # -- render --------------------------------------------------------------------------------
     def flush(self) -> bool:
+        if self.border_subtitle != self.command:
+            self.border_subtitle = self.command
         if not self._backlog and not self._skipped:
             return False
         now = time.monotonic()

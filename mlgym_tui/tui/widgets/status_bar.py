@@ -33,6 +33,8 @@ class StatusModel:
     started: float | None = None
     step: int = 0
     cost: float = 0.0
+    cost_known: bool = True
+    """False in a replay of a source that records cost only at the end (MLGym), until that point."""
     exit_status: str | None = None
     ended_at: float | None = None
     last_time: float | None = None
@@ -54,8 +56,10 @@ class StatusModel:
             self.cost_limit = d.get("cost_limit")  # type: ignore[assignment]
             self.wall_time = d.get("wall_time")  # type: ignore[assignment]
             self.started = event.time
+            self.cost_known = not d.get("imported")
         elif kind is EventKind.MODEL_USAGE:
             self.cost = float(d.get("total_cost", self.cost))
+            self.cost_known = True
         elif kind is EventKind.EPISODE_ENDED:
             self.exit_status = str(d.get("exit_status"))
             self.ended_at = event.time
@@ -109,7 +113,7 @@ class StatusBar(Static):
         text.append(*sep)
         text.append(f"step {m.step}/{m.max_steps}" if m.max_steps else f"step {m.step}")
         text.append(*sep)
-        text.append(f"${m.cost:.4f}" + (f"/${m.cost_limit:g}" if m.cost_limit else ""))
+        text.append((f"${m.cost:.4f}" if m.cost_known else "$ at end") + (f"/${m.cost_limit:g}" if m.cost_limit else ""))
         text.append(*sep)
         elapsed = m.elapsed(now)
         if self.show_remaining and m.wall_time:
