@@ -12,6 +12,7 @@ from mlgym_tui.tui.app import Start, make_app
 from mlgym_tui.tui.screens.replay import ReplayScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
 from tests.core.formats_helpers import FIXTURE_TRAJS
+from tests.helpers import cli
 from tests.tui.scripted import wait_for
 
 FMNIST = next(p for p in FIXTURE_TRAJS if p.stem == "imageClassificationFMnist")
@@ -101,3 +102,69 @@ async def test_every_edit_of_a_run_is_marked_in_the_editor(settings: WorkbenchSe
         assert editor.model.marked == set(range(14, 21)) and editor.model.total == 20
         assert screen.timeline.state.validations == {3, 5, 7, 9, 11, 12}
         assert screen.timeline.state.errors == set()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MLGYM_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("source", ["traj", "raw-folder"])
+async def test_replay_opens_a_traj_file_or_a_raw_mlgym_folder(settings: WorkbenchSettings, runs: Path, cache: Path,
+                                                              source: str) -> None:
+    path = DILEMMA if source == "traj" else DILEMMA.parent
+    app = make_app(settings, Start("replay", path=path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the imported trajectory")
+        assert screen.last_step == 12 and screen.status_bar.model.exit_status == "submitted"
+        assert screen.status_bar.model.task == "prisonersDilemma"
+        assert [e.score for e in screen.workbench.metrics.model.evaluations][-1] == pytest.approx(2.33095, abs=1e-4)
+        assert screen.path.is_relative_to(cache / "imported")
+    assert not runs.exists()  # replaying is not importing: the user's runs are untouched
+    entries = list((cache / "imported").iterdir())
+    assert len(entries) == 1
+    from mlgym_tui.core.formats.replayable import replayable
+
+    assert replayable(path) == screen.path  # opened again: the cached import, not a new one
+    assert list((cache / "imported").iterdir()) == entries
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("README.md", "# a readme\n", "not a trajectory (line 1 is not a trajectory header)"),
+    ("broken.traj", '{"trajectory": [{"action": "ls"', "not valid JSON"),
+    ("empty-folder", None, "no trajectory here"),
+])
+def test_replay_refuses_what_is_not_a_run_in_one_line(tmp_path: Path, name: str, content: str | None,
+                                                       reason: str) -> None:
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_text(content)
+    proc = cli("replay", str(path), env={"MLGYM_CACHE_DIR": str(tmp_path / "cache")})
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and reason in proc.stderr, proc.stderr
+    assert str(path) in proc.stderr
+
+
+def test_recent_runs_date_an_imported_run_by_its_own_start(tmp_path: Path) -> None:
+    import json
+    import os
+
+    from mlgym_tui.tui.screens.home import recent_runs
+
+    traj = tmp_path / "src" / DILEMMA.parent.name / DILEMMA.name
+    traj.parent.mkdir(parents=True)
+    traj.write_bytes(DILEMMA.read_bytes())
+    (traj.parent / "results.json").write_bytes((DILEMMA.parent / "results.json").read_bytes())
+    os.utime(traj, (1_600_000_000, 1_600_000_000))  # MLGym wrote it in September 2020
+    folder = write_imported(read_traj(traj), tmp_path / "runs")
+    started = json.loads((folder / "result.json").read_text())["started"]
+    assert started.startswith("2020-09-13")
+    [row] = recent_runs(tmp_path / "runs")
+    assert row.started == started[:16].replace("T", " ") and row.status == "submitted"
+    assert (folder / "trajectory.jsonl").stat().st_mtime < 1_600_000_000  # sorted by when it ran, not imported

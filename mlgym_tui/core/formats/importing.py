@@ -13,7 +13,13 @@ from pathlib import Path
 
 from mlgym_tui.core.events import Event
 from mlgym_tui.core.formats.mlgym import ImportedRun, TrajImportError, read_traj
-from mlgym_tui.core.trajectory import TRAJECTORY_FILE, TrajectoryRecorder, run_folder, write_result
+from mlgym_tui.core.trajectory import (
+    RESULT_FILE,
+    TRAJECTORY_FILE,
+    TrajectoryRecorder,
+    run_folder,
+    write_result,
+)
 
 
 @dataclass
@@ -68,7 +74,20 @@ def write_imported(run: ImportedRun, out: Path) -> Path:
     finally:
         recorder.close()
     write_result(folder, run.result)
+    _date_as_source(folder, run)
     return folder
+
+
+def _date_as_source(folder: Path, run: ImportedRun) -> None:
+    """Give the imported files the run's own start time, so lists sorted by time place it where it ran."""
+    started = next((e.time for e in run.events), None)
+    if started is None:
+        return
+    for name in (TRAJECTORY_FILE, RESULT_FILE):
+        try:
+            os.utime(folder / name, (started, started))
+        except OSError:
+            pass
 
 
 def import_path(path: Path, out: Path) -> ImportReport:

@@ -73,6 +73,8 @@ def _row(run: Path) -> RunRow:
     try:
         raw = json.loads(result.read_text(encoding="utf-8"))
         score = raw.get("score")
+        if raw.get("source", "mlgym-tui") != "mlgym-tui" and isinstance(raw.get("started"), str):
+            started = raw["started"][:16].replace("T", " ") or started  # an import: when the run itself began
         return RunRow(
             run, started, task, agent, str(raw.get("exit_status", "?")),
             "—" if score is None else f"{score:.4g}", str(raw.get("steps", "—")),

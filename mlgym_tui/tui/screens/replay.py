@@ -18,6 +18,8 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.formats.loaded import FormatError
+from mlgym_tui.core.formats.replayable import replayable
 from mlgym_tui.core.observations import step_outcome
 from mlgym_tui.core.trajectory import TrajectoryError
 from mlgym_tui.tui.feed import EventFeed
@@ -97,13 +99,14 @@ class ReplayScreen(EpisodeScreen):
         """Read everything there is, then (following) poll for more until the run is finished."""
         worker = get_current_worker()
         try:
+            self.path = replayable(self.path)  # a .traj or raw MLGym folder: imported into the cache once
             tail = self.tail = TrajectoryTail(self.path)
             self.feed.put_many(tail.poll())
             while self.follow and not tail.finished and not worker.is_cancelled:
                 time.sleep(FOLLOW_POLL)
                 self.feed.put_many(tail.poll())
             self.feed.put_many(tail.poll())
-        except (OSError, TrajectoryError) as exc:
+        except (OSError, TrajectoryError, FormatError) as exc:
             self.app.call_from_thread(self.app.push_screen, MessageScreen("Cannot replay", str(exc)))
             return
         if not worker.is_cancelled:
