@@ -42,6 +42,7 @@ def default_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
         if not getattr(args, "func", None):
             return default_command(args, parser)

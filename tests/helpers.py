@@ -74,3 +74,36 @@ class NoteThenSleepAgent(_ScriptedAgent):
 
 class RecallAgent(_ScriptedAgent):
     script = ("memory_read what helped against the opponents",)
+
+
+class SteadyAgent:
+    """Many short steps (a fleet or a controller can watch it move), an interjection echoed as a
+    command; submits after ``steps`` steps."""
+
+    name = "steady"
+    model = None
+    can_interject = True
+
+    def __init__(self, steps: int = 200, **_: Any) -> None:
+        self.steps = int(steps)
+        self.n = 0
+        self.messages: list[str] = []
+
+    def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
+        self.n = 0
+
+    def interject(self, text: str) -> None:
+        self.messages.append(text)
+
+    def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
+        self.n += 1
+        if self.messages:
+            return AgentStep(f"echo heard: {self.messages.pop(0)}", thought="a person wrote to me")
+        if self.n % 5 == 0:
+            return AgentStep("validate", thought="check the score")
+        if self.n >= self.steps:
+            return AgentStep("submit", thought="done")
+        return AgentStep("sleep 0.2", thought="a short step")
+
+    def close(self) -> None:
+        pass

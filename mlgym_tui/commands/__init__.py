@@ -5,4 +5,4 @@ To add a command, write ``commands/<name>.py`` with a ``register`` function and 
 
 from __future__ import annotations
 
-MODULES = ["run", "tasks", "memory", "score", "importer", "export", "image", "batch", "watch", "human", "replay", "home", "serve"]
+MODULES = ["run", "tasks", "memory", "score", "importer", "export", "image", "batch", "watch", "human", "replay", "home", "serve", "fleet", "control"]

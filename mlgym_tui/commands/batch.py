@@ -58,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="model calls at once per provider: N, or PROVIDER=N,... ('*' for the rest)")
     o = p.add_argument_group("output")
     o.add_argument("-q", "--quiet", action="store_true", help="no progress while it runs")
+    o.add_argument("--tui", action="store_true",
+                   help="watch the batch in the fleet view (the batch runs in the background and goes on "
+                   "if you leave the view; its log is <out>/.batch/batch-tui.log)")
     o.add_argument("--json", action="store_true", help="print the JSON summary on stdout")
     o.add_argument("--summary", default=None, help="write the JSON summary to this file")
     p.set_defaults(func=cmd_batch)
@@ -107,6 +110,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from mlgym_tui.batch.runner import run_batch
 
     options = options_from_args(args)
+    if args.tui:
+        return _batch_in_fleet(args, options.out)
     with _stdout_to_stderr():
         summary = run_batch(options, make_view(args.quiet))
     if args.summary:
@@ -135,3 +140,30 @@ def _stdout_to_stderr() -> Iterator[None]:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _batch_in_fleet(args: argparse.Namespace, out: Path) -> int:
+    """Start the same batch (without --tui) as a background process and open the fleet view on --out."""
+    import subprocess
+
+    from mlgym_tui.tui.launch import require_tui, run_workbench
+
+    require_tui()
+    from mlgym_tui.tui.app import Start
+
+    argv = [a for a in getattr(args, "argv", None) or sys.argv[1:] if a != "--tui"]
+    if "-q" not in argv and "--quiet" not in argv:
+        argv.append("--quiet")
+    (out / ".batch").mkdir(parents=True, exist_ok=True)
+    log_path = out / ".batch" / "batch-tui.log"
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "mlgym_tui.cli", *argv], stdout=log_file,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    code = run_workbench(Start("fleet", path=out, attempts=args.attempts))
+    status = proc.poll()
+    if status is None:
+        print(f"the batch goes on in the background (pid {proc.pid}; log {log_path}); "
+              f"`mlgym-tui fleet {out}` watches it again, `kill -INT {proc.pid}` stops it in order")
+        return code
+    print(f"the batch ended with exit code {status} (log {log_path})")
+    return code or status

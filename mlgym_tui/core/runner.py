@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.agents.base import Agent
+from mlgym_tui.core.control_file import FileControl
 from mlgym_tui.core.env import ResearchEnv
 from mlgym_tui.core.events import EventBus, EventKind, Subscriber
 from mlgym_tui.core.memory import MemoryStore, make_ranker
@@ -78,6 +80,7 @@ def run_episode(
         "seed": spec.seed,
         "config": spec.config,
         "host": host_info(),
+        "pid": os.getpid(),
         "folder": str(folder),
         "metric": spec.task.primary.name,
         "direction": spec.task.primary.direction,
@@ -95,7 +98,9 @@ def run_episode(
     )
     if log is not None:
         env.log = log
-    session = Session(env, spec.agent, spec.limits, controller)
+    control = FileControl(folder, spec.agent, inner=controller)
+    session = Session(env, spec.agent, spec.limits, control)
+    control.attach(bus, session.request_stop)
     if on_session is not None:
         on_session(session)
     if memory is not None:
@@ -114,6 +119,7 @@ def run_episode(
             except Exception as exc:  # noqa: BLE001 - a lost copy must not lose the result
                 (folder / "workspace.error").write_text(f"copying the workspace failed: {exc}\n")
     finally:
+        control.close()
         env.close()
         spec.agent.close()
         recorder.close()

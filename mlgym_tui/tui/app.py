@@ -30,7 +30,7 @@ from mlgym_tui.tui.themes import ThemeSpec, load_themes
 STYLES = Path(__file__).parent / "styles"
 DEFAULT_THEME = "mlgym-dark"
 
-ScreenName = Literal["home", "watch", "human", "replay", "scoreboard"]
+ScreenName = Literal["home", "watch", "human", "replay", "scoreboard", "fleet"]
 
 
 @dataclass
@@ -46,6 +46,10 @@ class Start:
     """Watch / human without a live episode: show these events (tests and demos)."""
     follow: bool = True
     """Replay: keep reading a run folder that is still being written."""
+    poll: float | None = None
+    """Fleet: poll the folder every this many seconds instead of using inotify (network file systems)."""
+    attempts: int | None = None
+    """Fleet: count each competitor's first k attempts per task in the running AUP."""
     episode: LiveEpisode | None = None
     """Watch / human: an episode already built from ``request`` (the CLI builds it first so a bad task
     or agent is a one-line error before the screen opens)."""
@@ -55,7 +59,8 @@ class WorkbenchApp(App[int]):
     """See the module docstring."""
 
     TITLE = "mlgym-tui"
-    CSS_PATH = [STYLES / "app.tcss", STYLES / "episode.tcss", STYLES / "home.tcss", STYLES / "dialogs.tcss"]
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "episode.tcss", STYLES / "home.tcss", STYLES / "dialogs.tcss",
+                STYLES / "fleet.tcss"]
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Keys of this screen"),
@@ -114,6 +119,10 @@ class WorkbenchApp(App[int]):
             return ReplayScreen(self.settings, s.path, follow=s.follow)
         if s.screen == "scoreboard":
             return self.scoreboard_screen(s.path)
+        if s.screen == "fleet":
+            from mlgym_tui.tui.screens.fleet import FleetScreen
+
+            return FleetScreen(self.settings, s.path or self.settings.runs_dir, poll=s.poll, attempts=s.attempts)
         return None
 
     def watch_screen(
@@ -158,6 +167,7 @@ class WorkbenchApp(App[int]):
             ("Screen: Save screenshot", "write an SVG of the screen", self.action_screenshot),
             ("Screen: Home", "tasks, agents and recent runs", self.action_home),
             ("Screen: Scoreboard", "scores of the runs folder", self.action_scoreboard),
+            ("Screen: Fleet", "every episode of the runs folder, live, with control of each", self.action_fleet),
             ("Run: Export", "export the run on screen (hands off to `mlgym-tui export`)", self.action_export),
         ]
         return commands
@@ -188,6 +198,11 @@ class WorkbenchApp(App[int]):
 
     def action_scoreboard(self) -> None:
         self.push_screen(self.scoreboard_screen(None))
+
+    def action_fleet(self) -> None:
+        from mlgym_tui.tui.screens.fleet import FleetScreen
+
+        self.push_screen(FleetScreen(self.settings, self.settings.runs_dir))
 
     def action_export(self) -> None:
         folder = getattr(self.screen, "run_folder", None)
