@@ -61,6 +61,8 @@ class FleetRow:
     pid: int | None = None
     batch: str | None = None
     cell: str | None = None
+    version: int = 0
+    """Increases whenever the row changed, so views redraw only the rows that did."""
 
     @property
     def competitor(self) -> str:
@@ -184,6 +186,7 @@ class FleetIndex:
             changed = self._read_new(path, tail, row)
         changed = self._read_markers(folder, row) or changed
         if changed:
+            row.version += 1
             self.version += 1
 
     def _key(self, folder: Path) -> str:

@@ -27,7 +27,7 @@ FULL_SCAN_SECONDS = 5.0
 class FleetWatcher:
     """Keeps a :class:`FleetIndex` current and hands changed rows to ``publish`` (from its own thread)."""
 
-    def __init__(self, index: FleetIndex, publish: Callable[[list[FleetRow]], None],
+    def __init__(self, index: FleetIndex, publish: Callable[[list[FleetRow], list[str]], None],
                  poll: float | None = None) -> None:
         self.index = index
         self.publish = publish
@@ -35,6 +35,7 @@ class FleetWatcher:
         """Seconds between polls; None uses inotify when ``watchfiles`` can, polling every 0.25 s otherwise."""
         self.stop = threading.Event()
         self.mode = "poll"
+        self._published: dict[str, int] = {}
 
     def run(self) -> None:
         self._full()
@@ -88,8 +89,15 @@ class FleetWatcher:
     def _refresh(self, changed: list[Path] | None) -> None:
         before = self.index.version
         self.index.refresh(changed)
-        if self.index.version != before:
-            self.publish([replace(r, scores=list(r.scores)) for r in self.index.all_rows()])
+        if self.index.version == before:
+            return
+        rows = self.index.all_rows()
+        changed = [replace(r, scores=list(r.scores)) for r in rows if self._published.get(r.key) != r.version]
+        current = {r.key for r in rows}
+        removed = [key for key in self._published if key not in current]
+        self._published = {r.key: r.version for r in rows}
+        if changed or removed:
+            self.publish(changed, removed)
 
 
 def _relevant(path: str) -> bool:

@@ -116,3 +116,31 @@ def write_run(folder: Path, events: list[Event], *, agent: str = "sweep", score:
     }
     (folder / "result.json").write_text(json.dumps(result, indent=2))
     return folder
+
+
+def write_running_fleet(runs: Path) -> None:
+    """Beside the two finished runs: one episode still running (paused once, two validations) and one batch
+    cell not started yet, as the fleet view finds them."""
+    folder = runs / "prisonersDilemma" / "default-openai_gpt-4o" / "20231114T222000Z-s1"
+    folder.mkdir(parents=True, exist_ok=True)
+    records = [
+        {"kind": "header", "schema": "mlgym-tui/trajectory", "version": 1, "task": "prisonersDilemma",
+         "agent": "default", "model": "openai:gpt-4o", "seed": 1, "metric": "Score", "direction": "max",
+         "baseline": {"Score": 2.393591}, "host": {"hostname": "gpu-node-3"},
+         "config": {"batch": {"id": "b1", "cell": "prisonersDilemma/default/openai:gpt-4o/a1", "attempt": 1}}},
+        {"kind": "episode_started", "step": 0, "time": T0 + 20, "max_steps": 50},
+        {"kind": "validation", "step": 4, "time": T0 + 30, "valid": True, "score": 2.31},
+        {"kind": "model_usage", "step": 6, "time": T0 + 35, "total_cost": 0.42},
+        {"kind": "validation", "step": 7, "time": T0 + 40, "valid": True, "score": 2.52},
+        {"kind": "observation", "step": 9, "time": T0 + 45, "text": "ok"},
+    ]
+    (folder / "trajectory.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    cells = {
+        "prisonersDilemma/default/openai:gpt-4o/a1": {"task": "prisonersDilemma", "agent": "default",
+                                                       "model": "openai:gpt-4o", "attempt": 1, "seed": 1,
+                                                       "state": "pending"},
+        "prisonersDilemma/default/openai:gpt-4o/a2": {"task": "prisonersDilemma", "agent": "default",
+                                                       "model": "openai:gpt-4o", "attempt": 2, "seed": 2,
+                                                       "state": "pending"},
+    }
+    (runs / "batch.json").write_text(json.dumps({"batch": "b1", "state": "running", "cells": cells}))

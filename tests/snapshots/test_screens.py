@@ -82,3 +82,17 @@ def test_help(snap_compare: Any, world: Path, size: tuple[int, int]) -> None:
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_fleet(snap_compare: Any, world: Path, size: tuple[int, int]) -> None:
+    from tests.snapshots.episode_events import write_running_fleet
+
+    write_running_fleet(Path("runs"))
+    app = app_for(Start("fleet", path=Path("runs"), poll=0.2))
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot, lambda app: len(getattr(app.screen, "order", [])) == 4
+                     and "AUP over" in getattr(app.screen, "board_text", ""))
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -18,6 +18,7 @@ import math
 import time
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,7 +38,7 @@ from mlgym_tui.tui.settings import WorkbenchSettings
 
 COLUMNS = [
     ("task", "Task"), ("competitor", "Competitor"), ("attempt", "#"), ("status", "Status"), ("step", "Step"),
-    ("best", "Best"), ("gain", "vs base"), ("trend", "Validations"), ("cost", "Cost"), ("time", "Time"),
+    ("best", "Best"), ("gain", "vs base"), ("cost", "Cost"), ("time", "Time"), ("trend", "Validations"),
     ("host", "Host"),
 ]
 SORTS = ["task", "competitor", "status", "gain", "cost"]
@@ -83,9 +84,12 @@ class FleetScreen(Screen[None]):
     ]
 
     class RowsChanged(Message):
-        def __init__(self, rows: list[FleetRow]) -> None:
+        """Rows that are new or changed, and keys of rows that went away (a queued cell that started)."""
+
+        def __init__(self, rows: list[FleetRow], removed: list[str]) -> None:
             super().__init__()
             self.rows = rows
+            self.removed = removed
 
     class BoardChanged(Message):
         def __init__(self, text: str) -> None:
@@ -136,7 +140,8 @@ class FleetScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="fleet-watch")
     def _watch(self) -> None:
         worker = get_current_worker()
-        watcher = FleetWatcher(FleetIndex(self.folder), lambda rows: self.post_message(self.RowsChanged(rows)),
+        watcher = FleetWatcher(FleetIndex(self.folder),
+                               lambda rows, removed: self.post_message(self.RowsChanged(rows, removed)),
                                poll=self.poll)
         self.watcher = watcher
         if worker.is_cancelled:
@@ -152,7 +157,7 @@ class FleetScreen(Screen[None]):
             return
         board = scoreboard(runs, attempts=self.attempts)
         parts = []
-        for key, table in board.measures.items():
+        for table in board.measures.values():
             ranked = sorted(table.aup.items(), key=lambda item: -item[1])
             parts.append(f"{table.title}: " + "  ".join(f"{name} {value:.3f}" for name, value in ranked))
         text = f"AUP over {board.runs} finished episodes ({len(board.tasks)} tasks)\n" + "\n".join(parts)
@@ -161,8 +166,11 @@ class FleetScreen(Screen[None]):
     # -- applying snapshots ----------------------------------------------------------------------
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:
-        self.rows = {row.key: row for row in message.rows}
-        self._redraw()
+        for key in message.removed:
+            self.rows.pop(key, None)
+        for row in message.rows:
+            self.rows[row.key] = row
+        self._redraw({row.key for row in message.rows})
         finished = frozenset(key for key, row in self.rows.items() if row.finished)
         if finished != self._finished_seen:
             self._finished_seen = finished
@@ -176,8 +184,9 @@ class FleetScreen(Screen[None]):
 
     def _tick(self) -> None:
         """Elapsed times of live episodes move every second even when nothing is written."""
-        if any(row.status in LIVE for row in self.rows.values()):
-            self._redraw()
+        live = {key for key, row in self.rows.items() if row.status in LIVE}
+        if live:
+            self._redraw(live)
 
     def _visible(self) -> list[FleetRow]:
         rows = [row for row in self.rows.values() if self._passes(row)]
@@ -209,45 +218,52 @@ class FleetScreen(Screen[None]):
             return (-row.cost, *base)
         return base
 
-    def _cells(self, row: FleetRow, now: float) -> tuple[object, ...]:
+    def _styles(self) -> dict[str, Style]:
         variables = self.app.theme_variables
+        return {name: theme_style(variables, name) for name in
+                ("success", "error", "foreground-muted", "primary", "warning")}
+
+    def _cells(self, row: FleetRow, now: float, styles: dict[str, Style]) -> tuple[object, ...]:
         gain = row.gain
         if gain is None:
             best: object = fmt(row.best)
             versus: object = "-" if row.baseline is None or row.best is None else "±0"
         else:
-            style = theme_style(variables, "success" if gain > 0 else "error" if gain < 0 else "foreground-muted")
+            style = styles["success" if gain > 0 else "error" if gain < 0 else "foreground-muted"]
             best = Text(fmt(row.best), style=style)
             versus = Text(f"{gain:+.3g}", style=style)
-        status_style = theme_style(variables, {"running": "primary", "paused": "warning", "queued": "foreground-muted"}
-                                   .get(row.status, "success" if row.status in GOOD_ENDS else "error"))
+        status_style = styles[{"running": "primary", "paused": "warning", "queued": "foreground-muted"}
+                              .get(row.status, "success" if row.status in GOOD_ENDS else "error")]
         steps = f"{row.step}/{row.max_steps}" if row.max_steps else (str(row.step) if row.step else "-")
         return (
             row.task, row.competitor, "-" if row.attempt is None else str(row.attempt),
             Text(row.status, style=status_style), steps, best, versus,
-            sparkline(row.scores, row.direction) + (f" ✗{row.invalid}" if row.invalid else ""),
-            f"${row.cost:.2f}" if row.cost else "-", clock(row.elapsed(now)), row.host or "-",
+            f"${row.cost:.2f}" if row.cost else "-", clock(row.elapsed(now)),
+            sparkline(row.scores, row.direction) + (f" ✗{row.invalid}" if row.invalid else ""), row.host or "-",
         )
 
-    def _redraw(self) -> None:
+    def _redraw(self, changed: set[str] | None = None) -> None:
+        """Bring the table up to date; ``changed`` limits the cells recomputed to those rows (None: all)."""
         table = self.query_one(DataTable)
         now = self.settings.now()
+        styles = self._styles()
         visible = self._visible()
         order = [row.key for row in visible]
         if order != self.order:
             cursor_key = self._cursor_key()
             table.clear()
-            self.rendered = {}
             for row in visible:
-                cells = self._cells(row, now)
-                table.add_row(*cells, key=row.key)
-                self.rendered[row.key] = cells
+                if changed is None or row.key in changed or row.key not in self.rendered:
+                    self.rendered[row.key] = self._cells(row, now, styles)
+                table.add_row(*self.rendered[row.key], key=row.key)
             self.order = order
             if cursor_key in order:
                 table.move_cursor(row=order.index(cursor_key))
         else:
             for row in visible:
-                cells = self._cells(row, now)
+                if changed is not None and row.key not in changed:
+                    continue
+                cells = self._cells(row, now, styles)
                 old = self.rendered.get(row.key)
                 if old == cells:
                     continue
@@ -346,11 +362,11 @@ class FleetScreen(Screen[None]):
 
     def action_sort(self) -> None:
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
-        self._redraw()
+        self._redraw(set())
 
     def action_filter_status(self) -> None:
         self.status_filter = STATUS_FILTERS[(STATUS_FILTERS.index(self.status_filter) + 1) % len(STATUS_FILTERS)]
-        self._redraw()
+        self._redraw(set())
 
     def action_search(self) -> None:
         field = self.query_one("#fleet-search", Input)
@@ -360,7 +376,7 @@ class FleetScreen(Screen[None]):
     @on(Input.Changed, "#fleet-search")
     def _search_changed(self, event: Input.Changed) -> None:
         self.search_text = event.value.strip()
-        self._redraw()
+        self._redraw(set())
 
     @on(Input.Submitted, "#fleet-search")
     def _search_done(self, _event: Input.Submitted) -> None:
