@@ -46,9 +46,10 @@ def parse_answer(text: str) -> ParsedAnswer:
             "in exactly one fenced block. You will see its output before your next command."
         )
     block = blocks[0]
-    action = block.group(2).rstrip()
-    action = "\n".join(line.rstrip() for line in action.split("\n")).strip("\n")
-    if not action.strip():
+    # Lines are kept as written (an edit's trailing spaces are part of the file, as in MLGym); only the
+    # ends of the whole command are trimmed, as MLGym trims the action before running it.
+    action = block.group(2).strip()
+    if not action:
         raise FormatError("Your command block was empty. Put one command between the fences.")
     thought = _DISCUSSION.sub("", text[: block.start()], count=1).strip()
     return ParsedAnswer(thought=thought, action=action)

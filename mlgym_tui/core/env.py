@@ -144,7 +144,7 @@ class ResearchEnv(gym.Env[str, str]):
             runtime.close()
             raise
         self.runtime = runtime
-        self.editor = Editor(runtime)
+        self.editor = Editor(runtime, read_only=[f"{runtime.workspace}/{rel}" for rel in self.task.read_only])
         self.steps = 0
         self.bus.step = 0
         self.best = None

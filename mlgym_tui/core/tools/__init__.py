@@ -45,15 +45,21 @@ TOOLS: dict[str, ToolSpec] = {
             "opens the file at path in the editor; with line_number, the window is moved to include that line",
         ),
         ToolSpec("goto", "goto <line_number>", "moves the window to show line_number of the open file"),
-        ToolSpec("scroll_down", "scroll_down", "moves the window down one screen of lines"),
-        ToolSpec("scroll_up", "scroll_up", "moves the window up one screen of lines"),
-        ToolSpec("create", "create <path>", "creates and opens a new empty file; fails if it exists"),
+        ToolSpec("scroll_down", "scroll_down", "moves the window down by its height (less two lines of overlap)"),
+        ToolSpec("scroll_up", "scroll_up", "moves the window up by its height (less two lines of overlap)"),
+        ToolSpec(
+            "create",
+            "create <path>",
+            "creates a new file holding one empty line and opens it (an existing file is opened, not changed)",
+        ),
         ToolSpec(
             "edit",
             "edit <start_line>:<end_line>\n<replacement_text>\nend_of_edit",
-            "replaces lines start_line through end_line (inclusive) of the open file with the text between "
-            "the edit line and end_of_edit. Indentation matters. Python edits that introduce a syntax error "
-            "or an undefined name are refused and the file is left unchanged.",
+            "replaces lines start_line through end_line (inclusive) of the open file with the lines between "
+            "the edit line and end_of_edit, exactly as written (indentation matters; an end_line past the "
+            "end of the file means up to the end). Python edits that would introduce a syntax error, an "
+            "undefined name or indentation that is not a multiple of four are refused and the file is left "
+            "unchanged. Read-only task files cannot be edited.",
             end_marker="end_of_edit",
         ),
         ToolSpec(
@@ -123,7 +129,30 @@ class ParsedAction:
     tool: str | None
     args: list[str]
     body: str | None
+    """A block tool's text: every line followed by ``\\n`` ("" is no lines, "\\n" one empty line)."""
     command: str
+    ignored: str = ""
+    """Text after a block tool's end marker, which is not run (MLGym, too, runs only the first block)."""
+
+    @property
+    def body_lines(self) -> list[str]:
+        return self.body.split("\n")[:-1] if self.body else []
+
+
+def _block(name: str, spec: ToolSpec, arg_text: str, rest: str, text: str) -> ParsedAction:
+    """``edit A:B`` / ``insert N`` with its lines up to the end marker, as MLGym reads them: only the
+    first word after the name counts, the lines are kept exactly, and the first marker ends the block."""
+    lines = rest.split("\n") if rest else []
+    end = next((i for i, line in enumerate(lines) if line.strip() == spec.end_marker), None)
+    if end is None:
+        raise ToolError(
+            f"Error: `{name}` needs its text on the following lines and a final line `{spec.end_marker}`.\n"
+            f"Usage: {spec.signature}"
+        )
+    words = arg_text.split()
+    body = "".join(f"{line}\n" for line in lines[:end])
+    ignored = "\n".join(lines[end + 1 :]).strip()
+    return ParsedAction(name, words[:1] or [""], body, text, ignored)
 
 
 def parse_action(action: str) -> ParsedAction:
@@ -142,15 +171,7 @@ def parse_action(action: str) -> ParsedAction:
             raise ToolError(f"Error: `{name}` needs text.\nUsage: {spec.signature}")
         return ParsedAction(name, [body], None, text)
     if spec.end_marker:
-        body_lines = rest.split("\n") if rest else []
-        while body_lines and body_lines[-1].strip() == "":
-            body_lines.pop()
-        if not body_lines or body_lines[-1].strip() != spec.end_marker:
-            raise ToolError(
-                f"Error: `{name}` needs its text on the following lines and a final line `{spec.end_marker}`.\n"
-                f"Usage: {spec.signature}"
-            )
-        return ParsedAction(name, [arg_text.strip()], "\n".join(body_lines[:-1]), text)
+        return _block(name, spec, arg_text, rest, text)
     if rest.strip():
         raise ToolError(
             f"Error: `{name}` takes one line; run other commands as separate actions.\nUsage: {spec.signature}"
@@ -160,13 +181,6 @@ def parse_action(action: str) -> ParsedAction:
     except ValueError as exc:
         raise ToolError(f"Error: cannot parse the arguments of `{name}`: {exc}") from exc
     return ParsedAction(name, args, None, text)
-
-
-def _int(value: str, what: str) -> int:
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ToolError(f"Error: {what} must be a whole number, got {value!r}") from exc
 
 
 def _arity(parsed: ParsedAction, low: int, high: int) -> list[str]:
@@ -180,24 +194,20 @@ def run_tool(editor: Editor, parsed: ParsedAction) -> ToolOutput:
     name = parsed.tool
     if name == "open":
         args = _arity(parsed, 1, 2)
-        return editor.open(args[0], _int(args[1], "line_number") if len(args) > 1 else None)
+        return editor.open(args[0], args[1] if len(args) > 1 else None)
     if name == "goto":
-        return editor.goto(_int(_arity(parsed, 1, 1)[0], "line_number"))
+        return editor.goto(_arity(parsed, 1, 1)[0])
     if name in ("scroll_down", "scroll_up"):
         _arity(parsed, 0, 0)
         return editor.scroll(1 if name == "scroll_down" else -1)
     if name == "create":
         return editor.create(_arity(parsed, 1, 1)[0])
-    if name == "edit":
-        start_s, sep, end_s = parsed.args[0].partition(":")
-        if not sep:
-            raise ToolError(
-                f"Error: edit needs a line range like `edit 5:9`.\nUsage: {TOOLS['edit'].signature}"
-            )
-        return editor.replace(_int(start_s, "start_line"), _int(end_s, "end_line"), parsed.body or "")
-    if name == "insert":
-        line = _int(parsed.args[0], "line_number")
-        return editor.replace(line + 1, line, parsed.body or "")
+    if name in ("edit", "insert"):
+        handler = editor.edit if name == "edit" else editor.insert
+        out = handler(parsed.args[0], parsed.body_lines)
+        if parsed.ignored:
+            out.text += f"\n(Only the first `{name}` block ran; what followed its end marker was not run.)"
+        return out
     if name == "search_file":
         args = _arity(parsed, 1, 2)
         return search_file(editor, args[0], args[1] if len(args) > 1 else None)
