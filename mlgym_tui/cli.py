@@ -26,7 +26,34 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in MODULES:
         importlib.import_module(f"mlgym_tui.commands.{name}").register(sub)
+    for name in TASK_COMMANDS:
+        add_tasks_dir_option(sub.choices[name])
     return parser
+
+
+TASK_COMMANDS = ("run", "watch", "human", "tasks", "batch", "home", "image", "score")
+"""Commands that look tasks up by id: each takes ``--tasks-dir``."""
+
+
+def add_tasks_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tasks-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also look for tasks in DIR, before the task path (MLGYM_TASKS_DIR): a folder of tasks "
+        "(<id>/task.yaml) or an MLGym checkout (configs/tasks/*.yaml, ids mlgym:<id>); repeatable",
+    )
+
+
+def apply_tasks_dirs(dirs: list[str]) -> None:
+    """Put ``--tasks-dir`` folders first on the task path; the environment carries it to batch workers."""
+    for folder in dirs:
+        if not os.path.isdir(folder):
+            raise UserError(f"--tasks-dir {folder}: no such folder")
+    if dirs:
+        current = os.environ.get("MLGYM_TASKS_DIR", "")
+        os.environ["MLGYM_TASKS_DIR"] = os.pathsep.join([*(os.path.abspath(d) for d in dirs), current])
 
 
 def default_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -44,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
+        apply_tasks_dirs(getattr(args, "tasks_dir", None) or [])
         if not getattr(args, "func", None):
             return default_command(args, parser)
         return int(args.func(args) or 0)

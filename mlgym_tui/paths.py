@@ -14,9 +14,33 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 
+def default_tasks_dir() -> Path:
+    """The project's own task folder."""
+    return PROJECT_DIR / "tasks"
+
+
+def tasks_dirs() -> list[Path]:
+    """Where tasks are looked up, in order (the first folder that has an id wins).
+
+    ``MLGYM_TASKS_DIR`` is a path list (``os.pathsep``-separated, like ``PATH``): each entry is a folder of
+    this project's tasks (``<id>/task.yaml``) or an MLGym checkout (``configs/tasks/*.yaml``). An empty
+    entry stands for the project's own ``tasks/`` (so ``MLGYM_TASKS_DIR=~/MLGym:`` adds a checkout to the
+    built-in tasks, as an empty ``MANPATH`` entry keeps the default). Unset or empty: ``tasks/`` alone.
+    """
+    raw = os.environ.get("MLGYM_TASKS_DIR") or ""
+    if not raw:
+        return [default_tasks_dir()]
+    entries: list[Path] = []
+    for part in raw.split(os.pathsep):
+        path = Path(part).expanduser() if part else default_tasks_dir()
+        if path not in entries:
+            entries.append(path)
+    return entries
+
+
 def tasks_dir() -> Path:
-    """The folder holding one sub-folder per task (``MLGYM_TASKS_DIR`` overrides)."""
-    return Path(os.environ.get("MLGYM_TASKS_DIR") or PROJECT_DIR / "tasks")
+    """The first folder of the task path (kept for callers that need one folder)."""
+    return tasks_dirs()[0]
 
 
 def agents_dir() -> Path:

@@ -121,7 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if score is None:
         print(f"{task.primary.name}: invalid ({result.exit_status})")
         return 1
+    baseline = "MLGym's recorded baseline" if task.source == "mlgym" else "baseline"
     print(
-        f"{task.primary.name}: {score:g} (baseline {task.baseline_score}, {task.primary.direction} is better)"
+        f"{task.primary.name}: {score:g} ({baseline} {task.baseline_score}, {task.primary.direction} is better)"
     )
     return 0 if result.exit_status != "exit_error" else 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from mlgym_tui.commands.progress import log
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.task import TaskConfig, load_task, task_ids
+from mlgym_tui.core.task_sources import load_listed
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,12 +38,30 @@ def _task_row(task: TaskConfig) -> list[str]:
     base = task.baseline_score
     return [
         task.id,
+        task.source,
         task.domain,
         task.primary.name,
         task.primary.direction,
         "-" if base is None else f"{base:g}",
         "stand-in" if task.stand_in else "",
     ]
+
+
+def task_listing(task: TaskConfig) -> dict[str, object]:
+    """One task in ``tasks list --json``; the shape is documented in docs/mlgym-tasks.md and stable: keys are
+    only ever added."""
+    return {
+        "id": task.id,
+        "source": task.source,
+        "metric": task.primary.name,
+        "direction": task.primary.direction,
+        "baseline": task.baseline_score,
+        "baseline_scores": dict(task.baseline.scores),
+        "name": task.name,
+        "domain": task.domain,
+        "stand_in": task.stand_in,
+        "path": str(task.origin),
+    }
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -58,29 +77,14 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def cmd_tasks(args: argparse.Namespace) -> int:
     action = args.action or "list"
     if action == "list":
-        tasks = [load_task(t) for t in task_ids()]
+        tasks = load_listed()
         if args.json:
-            print(
-                json.dumps(
-                    [
-                        {
-                            "id": t.id,
-                            "name": t.name,
-                            "domain": t.domain,
-                            "metric": t.primary.name,
-                            "direction": t.primary.direction,
-                            "baseline": t.baseline_score,
-                            "stand_in": t.stand_in,
-                        }
-                        for t in tasks
-                    ],
-                    indent=2,
-                )
-            )
+            print(json.dumps([task_listing(t) for t in tasks], indent=2))
         else:
             print(
                 _table(
-                    [_task_row(t) for t in tasks], ["id", "domain", "metric", "direction", "baseline", "data"]
+                    [_task_row(t) for t in tasks],
+                    ["id", "source", "domain", "metric", "direction", "baseline", "data"],
                 )
             )
         return 0
@@ -90,6 +94,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         task = load_task(args.id)
         print(f"{task.name} ({task.id}) — {task.domain}")
         print(f"metric: {task.primary.name} ({task.primary.direction}), baseline {task.baseline.scores}")
+        if task.source == "mlgym":
+            print(f"source: MLGym ({task.origin}); baseline: MLGym's recorded baseline_scores")
         print(f"folder: {task.dir}")
         print(f"requirements: {', '.join(task.requirements) or '(none)'}")
         print(f"limits: {task.limits.max_steps} steps, {task.limits.wall_time:g} s")

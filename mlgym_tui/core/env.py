@@ -20,6 +20,7 @@ from typing import Any
 import gymnasium as gym
 
 from mlgym_tui.core.data import PreparedData, prepare_data
+from mlgym_tui.core.dataset_sources import check_available, copy_hub_data, sandbox_environment
 from mlgym_tui.core.evaluation import describe, run_evaluation
 from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.memory import MemoryStore
@@ -112,20 +113,32 @@ class ResearchEnv(gym.Env[str, str]):
             settings.python = str(self._python)
         settings.env = {**settings.env, "MLGYM_TASK": self.task.id}
         settings.read_only = [*self.task.read_only, *settings.read_only]
-        return make_runtime(self.backend, settings)
+        runtime = make_runtime(self.backend, settings)
+        settings.env.update(sandbox_environment(self.task, runtime.workspace, self._network))
+        return runtime
+
+    @property
+    def _network(self) -> bool:
+        """Whether the sandbox reaches the network (only a docker container given ``--network`` does)."""
+        return self.backend == "docker" and self.settings.network
 
     def _populate(self, runtime: Runtime) -> None:
         ws = runtime.workspace
+        for folder in self.task.data.local:  # MLGym's local data sets: as they are, before the starter code
+            runtime.copy_in(self.task.dir / folder, f"{ws}/{self.task.data.workspace_dir}")
         for item in self.task.starter_code:
             runtime.copy_in(self.task.dir / item, f"{ws}/{item}")
+        copy_hub_data(self.task, runtime)
         assert self._prepared is not None
         if self._prepared.public is not None:
             runtime.copy_in(self._prepared.public, f"{ws}/{self.task.data.workspace_dir}")
         if self.backend == "local":
             for rel in self.task.read_only:
                 path = Path(ws) / rel
-                if path.exists():
-                    path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+                # files only: a folder left writable can still be cleaned up by a non-root user
+                for item in path.rglob("*") if path.is_dir() else [path]:
+                    if item.is_file() and not item.is_symlink():
+                        item.chmod(item.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(
@@ -133,6 +146,7 @@ class ResearchEnv(gym.Env[str, str]):
     ) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
         self._close_runtime()
+        check_available(self.task, self._network)
         self._ensure_dependencies()
         episode_seed = int(self.np_random.integers(0, 2**31 - 1))
         self.settings.env = {**self.settings.env, "MLGYM_SEED": str(episode_seed)}
@@ -337,7 +351,7 @@ class ResearchEnv(gym.Env[str, str]):
         shutil.rmtree(tmp, ignore_errors=True)
         self.runtime.copy_out(self.runtime.workspace, tmp)
         data_dir = tmp / self.task.data.workspace_dir
-        if self.task.data.prepare and data_dir.is_dir():
+        if (self.task.data.prepare or self.task.data.local) and data_dir.is_dir():
             shutil.rmtree(data_dir, ignore_errors=True)
         keep = {os.path.normpath(p) for p in self.task.evaluation.submission}
         for root, _dirs, files in os.walk(tmp):

@@ -1,4 +1,5 @@
-"""Registers every task folder as a Gymnasium id ``mlgym/<taskId>-v0`` (one place, string entry point)."""
+"""Registers every task on the task path as a Gymnasium id (``mlgym/<taskId>-v0``; ``mlgym-checkout/<id>-v0``
+for MLGym-sourced ``mlgym:<id>``), in one place, with a string entry point."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from mlgym_tui.core.task import task_ids
 ENTRY_POINT = "mlgym_tui.core.env:ResearchEnv"
 
 
+CHECKOUT_NAMESPACE = "mlgym-checkout"
+"""Namespace of tasks read from an MLGym checkout (Gymnasium ids cannot hold the colon of ``mlgym:<id>``)."""
+
+
 def env_id(task_id: str) -> str:
+    """``mlgym/<id>-v0`` for this project's tasks, ``mlgym-checkout/<id>-v0`` for ``mlgym:<id>``."""
+    source, colon, name = task_id.partition(":")
+    if colon and source == "mlgym":
+        return f"{CHECKOUT_NAMESPACE}/{name}-v0"
     return f"mlgym/{task_id}-v0"
 
 

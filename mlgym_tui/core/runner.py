@@ -14,6 +14,7 @@ from typing import Any
 
 from mlgym_tui.agents.base import Agent
 from mlgym_tui.core.control_file import FileControl
+from mlgym_tui.core.dataset_sources import check_available
 from mlgym_tui.core.env import ResearchEnv
 from mlgym_tui.core.events import EventBus, EventKind, Subscriber
 from mlgym_tui.core.memory import MemoryStore, make_ranker
@@ -71,6 +72,8 @@ def run_episode(
     log: Callable[[str], None] | None = None,
 ) -> tuple[Path, EpisodeResult]:
     """Run one episode into a new run folder; returns the folder and the result (also on disk)."""
+    # a data set this episode cannot get is one line, before anything is built or written
+    check_available(spec.task, spec.backend == "docker" and spec.settings.network)
     folder = run_folder(spec.out, spec.task.id, spec.agent.name, spec.agent.model, spec.seed)
     header = {
         "task": spec.task.id,
@@ -86,6 +89,7 @@ def run_episode(
         "direction": spec.task.primary.direction,
         "baseline": spec.task.baseline.scores,
         "stand_in": spec.task.stand_in,
+        "task_source": spec.task.source,
     }
     recorder = TrajectoryRecorder(folder / "trajectory.jsonl", header)
     bus = EventBus(on_error=lambda sub, exc: _view_failed(sub, exc) if sub is not recorder else _raise(exc))

@@ -222,6 +222,7 @@ class Session:
             submission=self.totals.submission,
             baseline=dict(task.baseline.scores),
             stand_in=task.stand_in,
+            task_source=task.source,
             started=started_at,
             ended=datetime.now(UTC).isoformat(timespec="seconds"),
         )

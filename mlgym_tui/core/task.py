@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.yaml_files import read_yaml_mapping
-from mlgym_tui.paths import tasks_dir
 
 
 class _Strict(BaseModel):
@@ -61,6 +60,12 @@ class DataSpec(_Strict):
     stand_in: bool = False
     """The offline data is a labelled stand-in, not the real data set: scores are not comparable with
     published numbers."""
+    local: list[str] = Field(default_factory=list)
+    """Host folders (absolute, or relative to the task folder) whose contents are copied as they are into
+    the workspace's data folder, read-only (MLGym's ``is_local`` datasets)."""
+    hub: list[str] = Field(default_factory=list)
+    """Hugging Face dataset ids the task's code loads by name (MLGym's hub datasets): they must be in the
+    Hugging Face cache, or the sandbox must have network (see docs/mlgym-tasks.md)."""
 
 
 class BaselineSpec(_Strict):
@@ -122,8 +127,12 @@ class TaskConfig(_Strict):
     """Whether the task is meant to run on a GPU (it still runs, slowly, without one)."""
     tunables: list[Tunable] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    source: Literal["mlgym-tui", "mlgym"] = "mlgym-tui"
+    """Where the definition comes from: this project's ``tasks/`` format, or an MLGym checkout's
+    ``configs/tasks/*.yaml`` (converted; its baseline is MLGym's recorded one)."""
 
     _dir: Path = PrivateAttr(default=Path("."))
+    _origin: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _one_primary(self) -> TaskConfig:
@@ -140,6 +149,11 @@ class TaskConfig(_Strict):
     def dir(self) -> Path:
         """The task's folder."""
         return self._dir
+
+    @property
+    def origin(self) -> Path:
+        """The file the task was defined in (``task.yaml``, or an MLGym ``configs/tasks/*.yaml``)."""
+        return self._origin or self._dir / "task.yaml"
 
     @cached_property
     def primary(self) -> MetricSpec:
@@ -162,7 +176,7 @@ class TaskConfig(_Strict):
             )
         except jinja2.TemplateError as exc:
             raise ConfigError(
-                f"{self.dir / 'task.yaml'}: field 'description': template error: {exc}"
+                f"{self.origin}: field 'description': template error: {exc}"
             ) from exc
 
 
@@ -180,7 +194,7 @@ def better(metric: MetricSpec, a: float, b: float | None) -> bool:
     return a > b if metric.direction == "max" else a < b
 
 
-def _describe_validation_error(path: Path, exc: ValidationError) -> str:
+def describe_validation_error(path: Path, exc: ValidationError) -> str:
     """One line for the most useful error: a misspelt field explains a 'missing' one, so it goes first."""
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
@@ -202,7 +216,7 @@ def load_task_file(path: Path) -> TaskConfig:
     try:
         task = TaskConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe_validation_error(path, exc)) from exc
+        raise ConfigError(describe_validation_error(path, exc)) from exc
     folder = path.parent
     task._dir = folder
     if task.id != folder.name:
@@ -226,18 +240,16 @@ def _check_paths(path: Path, task: TaskConfig) -> None:
 
 
 def task_ids(root: Path | None = None) -> list[str]:
-    """Ids of every folder under the tasks directory that holds a ``task.yaml`` (sorted, no parsing)."""
-    base = root or tasks_dir()
-    if not base.is_dir():
-        return []
-    return sorted(p.name for p in base.iterdir() if (p / "task.yaml").is_file())
+    """Ids of every task on the task path (``root``: one folder or checkout instead), sorted; cheap (no
+    task is converted)."""
+    from mlgym_tui.core.task_sources import list_ids
+
+    return list_ids(None if root is None else [root])
 
 
 def load_task(task_id: str, root: Path | None = None) -> TaskConfig:
-    """Load a task by id, with a helpful error listing the known ids when it does not exist."""
-    base = root or tasks_dir()
-    path = base / task_id / "task.yaml"
-    if not path.is_file():
-        known = ", ".join(task_ids(base)) or "(none)"
-        raise ConfigError(f"unknown task {task_id!r}; known tasks: {known}")
-    return load_task_file(path)
+    """Load a task by id from the task path (``root``: one folder or checkout instead), with a helpful
+    error listing the known ids when it does not exist."""
+    from mlgym_tui.core.task_sources import load
+
+    return load(task_id, None if root is None else [root])

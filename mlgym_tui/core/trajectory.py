@@ -213,6 +213,9 @@ class EpisodeResult:
     started: str = ""
     ended: str = ""
     source: str = "mlgym-tui"
+    task_source: str = "mlgym-tui"
+    """Where the task's definition came from: this project's ``tasks/`` or an MLGym checkout (``mlgym``);
+    ``source`` is who ran the episode."""
 
     @property
     def final_score(self) -> float | None:
@@ -245,6 +248,7 @@ class EpisodeResult:
             "started": self.started,
             "ended": self.ended,
             "source": self.source,
+            "task_source": self.task_source,
             # MLGym's results.json shape: every scored evaluation in order, the final one last.
             "agent": scored,
             "baseline": self.baseline,
@@ -274,6 +278,7 @@ class EpisodeResult:
             started=raw.get("started", ""),
             ended=raw.get("ended", ""),
             source=raw.get("source", "mlgym-tui"),
+            task_source=raw.get("task_source", "mlgym-tui"),
         )
 
 

@@ -145,9 +145,11 @@ class HomeScreen(Screen[None]):
                 self.tasks.append(tid)
                 continue
             base = t.baseline_score
+            mlgym = t.source == "mlgym"  # MLGym's own definition: its recorded baseline, its data
             tasks.add_row(
                 t.id, t.domain, t.primary.name, "higher" if t.primary.direction == "max" else "lower",
-                "—" if base is None else f"{base:.4g}", "stand-in" if t.stand_in else "real", key=t.id,
+                "—" if base is None else f"{base:.4g}" + (" (MLGym's)" if mlgym else ""),
+                "MLGym" if mlgym else "stand-in" if t.stand_in else "real", key=t.id,
             )
             self.tasks.append(t.id)
         agents = self.query_one("#agents-list", OptionList)
