@@ -49,6 +49,9 @@ DEFAULT_TRAINING_TIMEOUT = 3600
 """MLGym's timeout for training commands when a task gives none (its ``MLGYM_AGENT_LONG_TIMEOUT``)."""
 ENTRYPOINTS = ("CSVSubmissionTasks", "PythonSubmissionTasks", "ModelSubmissionTasks", "LMSubmissionTasks")
 
+_LAYOUT = b"mlgym-task-folder/2"
+"""Part of every converted folder's cache key: change it when the folder's layout changes."""
+
 _log = logging.getLogger(__name__)
 _warned: set[str] = set()
 
@@ -63,7 +66,7 @@ class BenchTask:
 
 
 BENCH_TASKS: dict[str, BenchTask] = {
-    "3SATTime": BenchTask("Time", "Algorithmic Reasoning"),
+    "3SATTime": BenchTask("Time", "Algorithms"),
     "battleOfSexes": BenchTask("Score", "Game Theory"),
     "blotto": BenchTask("Score", "Game Theory"),
     "prisonersDilemma": BenchTask("Score", "Game Theory"),
@@ -278,7 +281,7 @@ def _starter_items(cfg: MLGymTaskFile, path: Path, checkout: Path) -> list[tuple
 
 
 def _content_key(path: Path, items: list[tuple[Path, str]], extra: list[Path]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_LAYOUT)
     digest.update(Path(mlgym_evaluate.__file__).read_bytes())
     for file in [path, *extra]:
         digest.update(str(file).encode() + b"\0" + file.read_bytes() + b"\0")
@@ -306,6 +309,9 @@ def _materialize(task_id: str, key: str, items: list[tuple[Path, str]], spec: di
                 shutil.copy2(source, build / name)
         shutil.copy2(mlgym_evaluate.__file__, build / EVALUATOR)
         (build / mlgym_evaluate.SPEC_FILE).write_text(json.dumps(spec) + "\n", encoding="utf-8")
+        for item in [build, *build.rglob("*")]:  # readable by the sandbox's user (mkdtemp makes 0700)
+            if not item.is_symlink():
+                item.chmod(item.stat().st_mode | 0o444 | (0o111 if item.is_dir() else 0))
         (build / ".complete").touch()
         try:
             build.rename(target)

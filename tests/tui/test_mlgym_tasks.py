@@ -1,0 +1,58 @@
+"""Tasks from an MLGym checkout in the workbench: the home screen says where each comes from, and a run of
+one replays like any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from mlgym_tui.agents.baseline import BaselineAgent
+from mlgym_tui.core.runner import EpisodeSpec, run_episode
+from mlgym_tui.core.task import load_task
+from mlgym_tui.tui.app import Start, make_app
+from mlgym_tui.tui.screens.home import HomeScreen
+from mlgym_tui.tui.screens.replay import ReplayScreen
+from mlgym_tui.tui.settings import WorkbenchSettings
+from tests.helpers import PROJECT
+from tests.tui.scripted import wait_for
+
+CHECKOUT = PROJECT / "tests" / "fixtures" / "mlgym_checkout"
+
+
+@pytest.fixture
+def with_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "generic-requirements.txt"
+    empty.write_text("")
+    monkeypatch.setenv("MLGYM_GENERIC_REQUIREMENTS", str(empty))
+    monkeypatch.setenv("MLGYM_TASKS_DIR", f"{CHECKOUT}:")  # the checkout, then our own tasks
+
+
+async def test_home_lists_checkout_tasks_as_mlgym_s_beside_ours(with_checkout: None, runs: Path) -> None:
+    app = make_app(WorkbenchSettings.for_tests(runs_dir=runs), Start("home"))
+    async with app.run_test(size=(140, 40)):
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert {"prisonersDilemma", "mlgym:matchingPennies", "mlgym:tinyRegression"} <= set(home.tasks)
+        table = home.query_one("#tasks-table", DataTable)
+        row = [str(cell) for cell in table.get_row("mlgym:matchingPennies")]
+        assert row[4] == "-0.9 (MLGym's)" and row[5] == "MLGym"
+        ours = [str(cell) for cell in table.get_row("prisonersDilemma")]
+        assert "MLGym" not in ours[4] and ours[5] == "real"
+
+
+async def test_a_run_of_an_mlgym_task_replays(with_checkout: None, tmp_path: Path, runs: Path) -> None:
+    folder, result = run_episode(
+        EpisodeSpec(task=load_task("mlgym:matchingPennies"), agent=BaselineAgent(), out=tmp_path / "recorded")
+    )
+    assert result.final_score == -0.9
+    app = make_app(WorkbenchSettings.for_tests(runs_dir=runs), Start("replay", path=folder))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        assert screen.status_bar.model.task == "mlgym:matchingPennies"
+        assert screen.status_bar.model.exit_status == "submitted"
+        evaluations = screen.workbench.metrics.model.evaluations
+        assert [e.final for e in evaluations] == [False, True]
