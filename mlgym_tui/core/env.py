@@ -21,14 +21,22 @@ import gymnasium as gym
 
 from mlgym_tui.core.data import PreparedData, prepare_data
 from mlgym_tui.core.dataset_sources import check_available, copy_hub_data, sandbox_environment
-from mlgym_tui.core.evaluation import describe, run_evaluation
+from mlgym_tui.core.evaluation import (
+    baseline_as_reported,
+    describe,
+    for_validation,
+    run_evaluation,
+    trusted_fingerprint,
+)
 from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.memory import MemoryStore
 from mlgym_tui.core.runtime import Runtime, RuntimeSettings, make_runtime
+from mlgym_tui.core.submission import MANIFEST, export_workspace, write_manifest
 from mlgym_tui.core.task import TaskConfig, improvement, load_task
 from mlgym_tui.core.tools import MEMORY_TOOLS, Editor, ToolError, parse_action, run_tool
 from mlgym_tui.core.trajectory import Evaluation
 from mlgym_tui.core.venvs import ensure_venv
+from mlgym_tui.task_lib import CHANNEL_MODULE, TASK_LIB
 
 MAX_TEXT = 1_000_000
 _SCRIPT_COMMAND = re.compile(r"^\s*(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(python3?|torchrun|accelerate|bash|sh|make)\b")
@@ -96,6 +104,10 @@ class ResearchEnv(gym.Env[str, str]):
         self._last_observation = ""
         self._prepared: PreparedData | None = None
         self._python: Path | None = None
+        self.tampered: Evaluation | None = None
+        """The evaluation that found tampering: final for the episode (no later one scores)."""
+        self.validations = 0
+        self._fingerprint: str | None = None
         self.log = lambda message: None
 
     # -- setup ---------------------------------------------------------------------------------
@@ -132,6 +144,8 @@ class ResearchEnv(gym.Env[str, str]):
         assert self._prepared is not None
         if self._prepared.public is not None:
             runtime.copy_in(self._prepared.public, f"{ws}/{self.task.data.workspace_dir}")
+        if self.task.evaluation.player:  # so `python evaluate.py` runs in the workspace too
+            runtime.copy_in(TASK_LIB / CHANNEL_MODULE, f"{ws}/{CHANNEL_MODULE}")
         if self.backend == "local":
             for rel in self.task.read_only:
                 path = Path(ws) / rel
@@ -163,6 +177,9 @@ class ResearchEnv(gym.Env[str, str]):
         self.bus.step = 0
         self.best = None
         self.submitted = None
+        self.tampered = None
+        self.validations = 0
+        self._fingerprint = trusted_fingerprint(self.task, self._prepared.private if self._prepared else None)
         self._last_observation = self.task.render_description()
         return self._last_observation, self._info()
 
@@ -186,7 +203,7 @@ class ResearchEnv(gym.Env[str, str]):
                 final = tool == "submit"
                 evaluation = self.evaluate(final=final)
                 observation = describe(self.task, evaluation, final=final)
-                reward = self._reward(evaluation)
+                reward = self._reward(evaluation, final)
                 terminated = final
             elif tool in MEMORY_TOOLS:
                 observation = self._memory(tool, parsed.args[0])
@@ -262,10 +279,40 @@ class ResearchEnv(gym.Env[str, str]):
         return observation, result.exit_code
 
     def evaluate(self, final: bool) -> Evaluation:
-        """Score the workspace now; publishes a validation or submission event."""
+        """Score the workspace now; publishes a validation or submission event.
+
+        Tampering is final: once an evaluation found a changed evaluation file (or changed trusted files
+        on the host), every later one in the episode is refused with that reason. A validation reports
+        its metrics rounded (:func:`for_validation`) and counts against ``max_validations``."""
         assert self.runtime is not None
-        private = self._prepared.private if self._prepared else None
-        evaluation = run_evaluation(self.task, self.runtime, self.steps, private)
+        limit = self.task.evaluation.max_validations
+        if self.tampered is not None:
+            evaluation = Evaluation(
+                step=self.steps, valid=False, tampered=True,
+                error=f"the run was marked tampered at step {self.tampered.step} ({self.tampered.error}); "
+                      "nothing in this episode is scored any more",
+            )
+        elif not final and limit is not None and self.validations >= limit:
+            evaluation = Evaluation(
+                step=self.steps, valid=False,
+                error=f"the validation budget ({limit} per episode) is spent; `submit` is still scored",
+            )
+        else:
+            private = self._prepared.private if self._prepared else None
+            if self._fingerprint is not None and trusted_fingerprint(self.task, private) != self._fingerprint:
+                evaluation = Evaluation(
+                    step=self.steps, valid=False, tampered=True,
+                    error="tampered: the task's evaluation scripts or private data changed on the host; "
+                          "the run is not scored",
+                )
+            else:
+                python = self._python if self._python is not None else Path(self.settings.python)
+                evaluation = run_evaluation(self.task, self.runtime, self.steps, private, python)
+                if not final:
+                    self.validations += 1
+                    evaluation = for_validation(self.task, evaluation)
+            if evaluation.tampered:
+                self.tampered = evaluation
         if (
             evaluation.valid
             and evaluation.score is not None
@@ -296,10 +343,11 @@ class ResearchEnv(gym.Env[str, str]):
         super().close()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _reward(self, evaluation: Evaluation) -> float:
+    def _reward(self, evaluation: Evaluation, final: bool = True) -> float:
         if not evaluation.valid or evaluation.score is None:
             return 0.0
-        return float(improvement(self.task.primary, evaluation.score, self.task.baseline_score))
+        base = baseline_as_reported(self.task, final)
+        return float(improvement(self.task.primary, evaluation.score, base))
 
     def _timeout_for(self, command: str) -> float:
         limits = self.task.limits
@@ -344,28 +392,25 @@ class ResearchEnv(gym.Env[str, str]):
             self.editor = None
 
     def copy_workspace_out(self, destination: Path, max_file_bytes: int = 20 * 1024 * 1024) -> None:
-        """Copy the submitted artefacts (and small files) out of the sandbox into ``destination``."""
+        """Copy the submitted artefacts (and other small files) out of the sandbox into ``destination``.
+
+        Bounded by the task's ``max_submission_bytes``: regular files only (the submission first), never
+        more bytes written than that limit whatever the files claim (sparse or growing files included);
+        what is left out is listed, with the reason, in ``workspace.manifest.json`` beside it."""
         if self.runtime is None:
             return
+        budget = self.task.evaluation.max_submission_bytes
         tmp = destination.with_name(destination.name + ".partial")
         shutil.rmtree(tmp, ignore_errors=True)
-        self.runtime.copy_out(self.runtime.workspace, tmp)
-        data_dir = tmp / self.task.data.workspace_dir
-        if (self.task.data.prepare or self.task.data.local) and data_dir.is_dir():
-            shutil.rmtree(data_dir, ignore_errors=True)
-        keep = {os.path.normpath(p) for p in self.task.evaluation.submission}
-        for root, _dirs, files in os.walk(tmp):
-            for name in files:
-                path = Path(root) / name
-                rel = os.path.normpath(path.relative_to(tmp))
-                try:
-                    if rel not in keep and (path.is_symlink() or path.stat().st_size > max_file_bytes):
-                        path.unlink()
-                except OSError:
-                    continue
+        tmp.mkdir(parents=True)
+        skip = [self.task.data.workspace_dir] if (self.task.data.prepare or self.task.data.local) else []
+        skipped = export_workspace(
+            self.runtime, tmp, self.task.evaluation.submission, skip, budget, max_file_bytes
+        )
         if destination.exists():
             shutil.rmtree(destination)
         tmp.rename(destination)
+        write_manifest(destination.with_name(MANIFEST), skipped, budget)
 
 
 def _tool_name(action: str) -> str | None:

@@ -1,10 +1,13 @@
-"""Scoring the workspace: run the task's evaluation script, parse its metrics, judge them.
+"""Scoring the workspace: check integrity, copy the submission as data, run the judge, check its metrics.
 
-The evaluation always runs the task's own script from the task folder (never the copy in the workspace),
-through the runtime's trusted channel, which alone sees the private test data. Read-only files in the
-workspace are hash-checked first; a changed one marks the run as tampered and it is not scored.
-Every failure becomes an :class:`~mlgym_tui.core.trajectory.Evaluation` with a clear error the agent can
-act on, never an exception.
+The judge is the task's own evaluation script, from the task folder (never the workspace copy), run as
+trusted code on the host (:mod:`mlgym_tui.core.judging`) in a private folder that holds only a copy of the
+declared submission files (:mod:`mlgym_tui.core.submission`); the agent's code, where the task must run
+it, runs in the sandbox as the judge's player. Before that, read-only workspace files are hash-checked
+against the task's originals: a changed one marks the run as tampered. Whatever the judge prints is
+checked again here: only the task's declared metric names are kept, each must be a finite number
+within the metric's declared bounds. Every failure becomes an :class:`Evaluation` with a clear error the
+agent can act on, never an exception.
 """
 
 from __future__ import annotations
@@ -12,16 +15,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
+import tempfile
 from pathlib import Path
 
+from mlgym_tui.core.judging import JudgeResult, run_judge
 from mlgym_tui.core.runtime.base import Runtime
+from mlgym_tui.core.submission import SubmissionRejected, copy_submission
 from mlgym_tui.core.task import TaskConfig, improvement
 from mlgym_tui.core.trajectory import Evaluation
 
 STDERR_TAIL_LINES = 15
 PRIVATE_ERROR_CHARS = 300
-"""With test labels mounted, the agent's code (imported by some evaluations) could print them to stderr:
-then only the last line of the error, this long at most, reaches the agent."""
+"""With hidden test data, the judge's errors may mention what its player saw: then only the last line of
+the error, this long at most, reaches the agent, and the player's own error output not at all."""
 
 
 def _digest(data: bytes) -> str:
@@ -36,13 +43,28 @@ def check_read_only(task: TaskConfig, runtime: Runtime) -> list[str]:
         if not original.is_file():
             continue
         try:
-            current = runtime.read_file(f"{runtime.workspace}/{rel}")
+            current = runtime.read_regular(f"{runtime.workspace}/{rel}", original.stat().st_size)
         except OSError:
             changed.append(rel)
             continue
         if _digest(current) != _digest(original.read_bytes()):
             changed.append(rel)
     return changed
+
+
+def trusted_fingerprint(task: TaskConfig, private_data: Path | None) -> str:
+    """A digest of what grading trusts on the host: the judge and player scripts and the private data.
+    Taken when the episode starts and compared before every evaluation (on a backend that cannot hide
+    them from the agent, a change is tampering)."""
+    digest = hashlib.sha256()
+    scripts = [task.evaluation.script, *([task.evaluation.player] if task.evaluation.player else [])]
+    for rel in scripts:
+        digest.update(rel.encode() + b"\0" + (task.dir / rel).read_bytes())
+    if private_data is not None and private_data.is_dir():
+        for path in sorted(p for p in private_data.rglob("*") if p.is_file() or p.is_symlink()):
+            digest.update(str(path.relative_to(private_data)).encode() + b"\0")
+            digest.update(path.read_bytes() if path.is_file() and not path.is_symlink() else b"<link>")
+    return digest.hexdigest()
 
 
 def parse_metrics(stdout: str) -> dict[str, float]:
@@ -65,8 +87,46 @@ def parse_metrics(stdout: str) -> dict[str, float]:
     raise ValueError("the evaluation printed no JSON object of metrics")
 
 
-def run_evaluation(task: TaskConfig, runtime: Runtime, step: int, private_data: Path | None) -> Evaluation:
-    """Evaluate the current workspace; see the module docstring."""
+def check_metrics(task: TaskConfig, metrics: dict[str, float]) -> tuple[dict[str, float], str | None, str | None]:
+    """(declared metrics kept, a note on what was dropped, an error that makes the evaluation invalid)."""
+    declared = {m.name: m for m in task.metrics}
+    kept = {k: v for k, v in metrics.items() if k in declared}
+    dropped = sorted(set(metrics) - set(declared))
+    note = (
+        f"dropped undeclared metric(s) {', '.join(map(repr, dropped[:5]))}"
+        + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+        if dropped
+        else None
+    )
+    for name, value in kept.items():
+        spec = declared[name]
+        if not math.isfinite(value):
+            return kept, note, f"{name} is {value}"
+        if spec.upper is not None and value > spec.upper:
+            return kept, note, f"{name} {value:g} is above its largest possible value {spec.upper:g}"
+        if spec.lower is not None and value < spec.lower:
+            return kept, note, f"{name} {value:g} is below its smallest possible value {spec.lower:g}"
+    if task.primary.name not in kept:
+        return kept, note, f"evaluation output lacks the primary metric {task.primary.name!r}"
+    return kept, note, None
+
+
+def _failure_text(task: TaskConfig, stderr: str, player_stderr: str, private: bool) -> str:
+    lines = stderr.strip().splitlines()
+    if private:
+        return lines[-1][:PRIVATE_ERROR_CHARS] if lines else "(no error output)"
+    tail = "\n".join(lines[-STDERR_TAIL_LINES:]) or "(no error output)"
+    player_lines = player_stderr.strip().splitlines()
+    if player_lines and task.evaluation.player:
+        tail += "\nThe player's error output (your code's):\n" + "\n".join(player_lines[-STDERR_TAIL_LINES:])
+    return tail
+
+
+def run_evaluation(
+    task: TaskConfig, runtime: Runtime, step: int, private_data: Path | None, python: Path
+) -> Evaluation:
+    """Evaluate the current workspace; see the module docstring. ``python`` runs the judge (the task's
+    environment on the host)."""
     tampered = check_read_only(task, runtime)
     if tampered:
         return Evaluation(
@@ -75,46 +135,74 @@ def run_evaluation(task: TaskConfig, runtime: Runtime, step: int, private_data: 
             tampered=True,
             error=f"tampered: read-only file(s) changed: {', '.join(tampered)}; the run is not scored",
         )
-    result = runtime.evaluate(task.dir, task.evaluation.script, task.evaluation.timeout, private_data)
+    workdir = Path(tempfile.mkdtemp(prefix="mlgym-judge-"))
+    try:
+        try:
+            copy_submission(runtime, task.evaluation.submission, workdir, task.evaluation.max_submission_bytes)
+        except SubmissionRejected as exc:
+            return Evaluation(step=step, valid=False, error=f"submission refused: {exc}")
+        if task.evaluation.judge == "sandbox":
+            legacy = runtime.evaluate_in_sandbox(
+                task.dir, task.evaluation.script, task.evaluation.timeout, private_data
+            )
+            result = JudgeResult(legacy.exit_code, legacy.stdout, legacy.stderr, legacy.timed_out)
+        else:
+            result = run_judge(task, runtime, python, workdir, private_data)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     if result.timed_out:
         return Evaluation(
             step=step, valid=False, error=f"evaluation timed out after {task.evaluation.timeout:g} s"
         )
     if result.exit_code != 0:
-        lines = result.stderr.strip().splitlines()
-        if private_data is not None:
-            tail = lines[-1][:PRIVATE_ERROR_CHARS] if lines else "(no error output)"
-        else:
-            tail = "\n".join(lines[-STDERR_TAIL_LINES:]) or "(no error output)"
+        tail = _failure_text(task, result.stderr, result.player_stderr, private_data is not None)
         return Evaluation(
             step=step, valid=False, error=f"evaluation failed (exit code {result.exit_code}):\n{tail}"
         )
     try:
-        metrics = parse_metrics(result.stdout)
+        raw = parse_metrics(result.stdout)
     except ValueError as exc:
         return Evaluation(step=step, valid=False, error=f"evaluation output has a bad format: {exc}")
-    primary = task.primary.name
-    if primary not in metrics:
-        return Evaluation(
-            step=step,
-            valid=False,
-            metrics=metrics,
-            error=f"evaluation output lacks the primary metric {primary!r}",
-        )
-    score = metrics[primary]
-    if math.isnan(score) or math.isinf(score):
-        return Evaluation(step=step, valid=False, metrics=metrics, error=f"{primary} is {score}")
-    return Evaluation(step=step, valid=True, metrics=metrics, score=score)
+    metrics, note, error = check_metrics(task, raw)
+    if error is not None:
+        return Evaluation(step=step, valid=False, metrics=metrics, error=error, note=note)
+    return Evaluation(step=step, valid=True, metrics=metrics, score=metrics[task.primary.name], note=note)
+
+
+def round_significant(value: float, digits: int) -> float:
+    """``value`` to ``digits`` significant digits (what a validation reports)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def for_validation(task: TaskConfig, evaluation: Evaluation) -> Evaluation:
+    """The evaluation as a ``validate`` reports it: every metric to the task's significant digits, so one
+    call reveals at most that much about the hidden labels."""
+    digits = task.evaluation.validation_digits
+    metrics = {k: round_significant(v, digits) for k, v in evaluation.metrics.items()}
+    score = metrics.get(task.primary.name) if evaluation.score is not None else None
+    return Evaluation(step=evaluation.step, valid=evaluation.valid, metrics=metrics, score=score,
+                      error=evaluation.error, tampered=evaluation.tampered, note=evaluation.note)
+
+
+def baseline_as_reported(task: TaskConfig, final: bool) -> float | None:
+    """The baseline a validation's rounded score is compared with: rounded the same way."""
+    base = task.baseline_score
+    if base is None or final:
+        return base
+    return round_significant(base, task.evaluation.validation_digits)
 
 
 def describe(task: TaskConfig, evaluation: Evaluation, final: bool) -> str:
     """The observation text the agent (or human) sees after validate/submit."""
     what = "Submission" if final else "Validation"
     if not evaluation.valid:
-        return f"{what} invalid: {evaluation.error}"
+        text = f"{what} invalid: {evaluation.error}"
+        return text + (f"\n  note: {evaluation.note}" if evaluation.note else "")
     metric = task.primary
     lines = [f"{what} result:", "  " + json.dumps(evaluation.metrics)]
-    base = task.baseline_score
+    base = baseline_as_reported(task, final)
     if base is not None and evaluation.score is not None:
         gain = improvement(metric, evaluation.score, base)
         verdict = "better than" if gain > 0 else ("equal to" if gain == 0 else "worse than")
@@ -122,4 +210,6 @@ def describe(task: TaskConfig, evaluation: Evaluation, final: bool) -> str:
         lines.append(
             f"  {metric.name} {evaluation.score:g} is {verdict} the baseline {base:g} ({arrow} is better)"
         )
+    if evaluation.note:
+        lines.append(f"  note: {evaluation.note}")
     return "\n".join(lines)

@@ -34,6 +34,12 @@ class MetricSpec(_Strict):
     primary: bool = False
     """The metric runs are ranked by; exactly one per task."""
     description: str = ""
+    lower: float | None = None
+    """Smallest value the evaluation can honestly report (e.g. the game's lowest payoff); a value below
+    it makes the evaluation invalid. None for no bound."""
+    upper: float | None = None
+    """Largest value the evaluation can honestly report (e.g. the game's highest payoff, 1.0 for an
+    accuracy); a value above it makes the evaluation invalid. None for no bound."""
 
 
 class EvaluationSpec(_Strict):
@@ -44,7 +50,26 @@ class EvaluationSpec(_Strict):
     timeout: float = 600
     """Seconds the evaluation may take before it counts as failed."""
     submission: list[str] = Field(default_factory=list)
-    """Workspace paths the evaluation reads (the artefacts copied into the run folder)."""
+    """Workspace paths the evaluation reads (the artefacts copied into the run folder). Only these are
+    copied, as regular files, into the evaluation's private folder."""
+    player: str | None = None
+    """Script (relative to the task folder) that runs the agent's code for the evaluation, in the
+    agent's sandbox without the private data, answering the evaluation over a pipe; None when the
+    evaluation only reads data files (see tasks/README.md)."""
+    judge: Literal["host", "sandbox"] = "host"
+    """Where the evaluation script runs. ``host``: as trusted code outside the sandbox, on a private copy
+    of the submission, with the agent's code (if any) in the sandbox as its ``player``. ``sandbox``:
+    legacy, for a task not yet split that way: the script imports the agent's code and runs beside it in
+    the sandbox, so the agent's code could forge its metrics (tasks/README.md lists these tasks)."""
+    max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    """Most bytes the submission may take (apparent size, all files together); also the most the run
+    folder keeps of the workspace."""
+    max_validations: int | None = Field(default=None, gt=0)
+    """Most ``validate`` calls per episode (each one scores on the hidden test data); None: as many as
+    the step limit allows, as in MLGym."""
+    validation_digits: int = Field(default=4, ge=1, le=15)
+    """Significant digits of each metric a ``validate`` reports (a ``submit`` reports them in full);
+    bounds what one validation can reveal about the hidden labels."""
 
 
 class DataSpec(_Strict):
@@ -231,6 +256,10 @@ def _check_paths(path: Path, task: TaskConfig) -> None:
     if not script.is_file():
         raise ConfigError(
             f"{path}: field 'evaluation.script': {task.evaluation.script} does not exist in {folder}"
+        )
+    if task.evaluation.player and not (folder / task.evaluation.player).is_file():
+        raise ConfigError(
+            f"{path}: field 'evaluation.player': {task.evaluation.player} does not exist in {folder}"
         )
     if task.data.prepare and not (folder / task.data.prepare).is_file():
         raise ConfigError(f"{path}: field 'data.prepare': {task.data.prepare} does not exist in {folder}")

@@ -166,9 +166,11 @@ class Evaluation:
     score: float | None = None
     error: str | None = None
     tampered: bool = False
+    note: str | None = None
+    """Something the agent should know about a scored evaluation (e.g. undeclared metrics dropped)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "step": self.step,
             "valid": self.valid,
             "metrics": self.metrics,
@@ -176,6 +178,9 @@ class Evaluation:
             "error": self.error,
             "tampered": self.tampered,
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Evaluation:
@@ -186,6 +191,7 @@ class Evaluation:
             score=raw.get("score"),
             error=raw.get("error"),
             tampered=bool(raw.get("tampered", False)),
+            note=raw.get("note"),
         )
 
 

@@ -8,12 +8,12 @@ go to stderr with exit code 1.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import sys
+
+from mlgym_channel import ChannelError, PlayerError, open_player, play_matches
 from collections.abc import Callable
-from pathlib import Path
 
 # (row payoff, column payoff) for (row move, column move). Row prefers 0, column prefers 1.
 PAYOFF = {(0, 0): (2, 1), (1, 1): (1, 2), (0, 1): (0, 0), (1, 0): (0, 0)}
@@ -82,49 +82,22 @@ OPPONENTS: list[Callable[[History], int]] = [
 ]
 
 
-def load_strategy(path: Path) -> Callable[[History], int]:
-    if not path.is_file():
-        sys.exit(f"evaluation: {path.name} not found in {path.parent}; submit a file defining row_strategy")
-    spec = importlib.util.spec_from_file_location("submitted_strategy", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any failure of the submission is reported, not raised
-        sys.exit(f"evaluation: importing {path.name} failed: {type(exc).__name__}: {exc}")
-    fn = getattr(module, "row_strategy", None)
-    if not callable(fn):
-        sys.exit(f"evaluation: {path.name} does not define a function row_strategy(history)")
-    return fn
-
-
-def play_match(row_strategy: Callable[[History], int], opponent: Callable[[History], int], seed: int) -> float:
-    """Mean row payoff per round over one match."""
-    random.seed(seed)
-    history: History = []
-    total = 0
-    for rnd in range(ROUNDS):
-        try:
-            row = row_strategy(list(history))
-        except Exception as exc:  # noqa: BLE001
-            sys.exit(f"evaluation: row_strategy raised {type(exc).__name__}: {exc} "
-                     f"(round {rnd + 1} against {opponent.__name__})")
-        if isinstance(row, bool) or row not in (0, 1):
-            sys.exit(f"evaluation: row_strategy returned {row!r} in round {rnd + 1} against "
-                     f"{opponent.__name__}; it must return 0 or 1")
-        col = opponent([(c, r) for r, c in history])
-        total += PAYOFF[(row, col)][0]
-        history.append((int(row), col))
-    return total / ROUNDS
+def check_move(value: object) -> int:
+    if isinstance(value, bool) or value not in (0, 1):
+        raise ValueError(f"row_strategy returned {value!r}; it must return 0 or 1")
+    return int(value)  # type: ignore[call-overload]
 
 
 def main() -> None:
-    row_strategy = load_strategy(Path.cwd() / "strategy.py")
-    scores = [
-        play_match(row_strategy, opponent, SEED + 1000 * i + m)
-        for i, opponent in enumerate(OPPONENTS)
-        for m in range(MATCHES_PER_OPPONENT)
-    ]
+    matches = [(opponent, SEED + 1000 * i + m) for i, opponent in enumerate(OPPONENTS)
+               for m in range(MATCHES_PER_OPPONENT)]
+    with open_player() as player:
+        try:
+            scores = play_matches(player, matches, ROUNDS, check_move, lambda row, col: PAYOFF[(row, col)][0])
+        except PlayerError as exc:
+            sys.exit(f"evaluation: {exc.detail}")
+        except (ChannelError, ValueError) as exc:
+            sys.exit(f"evaluation: {exc}")
     print(json.dumps({"Score": round(sum(scores) / len(scores), 6)}))
 
 

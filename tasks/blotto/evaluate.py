@@ -9,13 +9,13 @@ code 1.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import operator
 import random
 import sys
+
+from mlgym_channel import ChannelError, PlayerError, open_player, play_matches
 from collections.abc import Callable
-from pathlib import Path
 
 BATTLEFIELDS = 6
 SOLDIERS = 120
@@ -94,22 +94,6 @@ OPPONENTS: list[Callable[[History], Allocation]] = [
 ]
 
 
-def load_strategy(path: Path) -> Callable[[History], Allocation]:
-    if not path.is_file():
-        sys.exit(f"evaluation: {path.name} not found in {path.parent}; submit a file defining row_strategy")
-    spec = importlib.util.spec_from_file_location("submitted_strategy", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any failure of the submission is reported, not raised
-        sys.exit(f"evaluation: importing {path.name} failed: {type(exc).__name__}: {exc}")
-    fn = getattr(module, "row_strategy", None)
-    if not callable(fn):
-        sys.exit(f"evaluation: {path.name} does not define a function row_strategy(history)")
-    return fn
-
-
 def check_allocation(value: object) -> Allocation | str:
     """The allocation as a list of ints, or why it is invalid."""
     try:
@@ -131,35 +115,23 @@ def round_result(row: Allocation, col: Allocation) -> int:
     return (won > lost) - (won < lost)
 
 
-def play_match(row_strategy: Callable[[History], Allocation], opponent: Callable[[History], Allocation],
-               seed: int) -> float:
-    """Mean row result per round over one match."""
-    random.seed(seed)
-    history: History = []
-    total = 0
-    for rnd in range(ROUNDS):
-        try:
-            raw = row_strategy([(list(r), list(c)) for r, c in history])
-        except Exception as exc:  # noqa: BLE001
-            sys.exit(f"evaluation: row_strategy raised {type(exc).__name__}: {exc} "
-                     f"(round {rnd + 1} against {opponent.__name__})")
-        row = check_allocation(raw)
-        if isinstance(row, str):
-            sys.exit(f"evaluation: row_strategy returned an invalid allocation in round {rnd + 1} against "
-                     f"{opponent.__name__}: {row}")
-        col = opponent([(list(c), list(r)) for r, c in history])
-        total += round_result(row, col)
-        history.append((row, col))
-    return total / ROUNDS
+def check_move(value: object) -> Allocation:
+    alloc = check_allocation(value)
+    if isinstance(alloc, str):
+        raise ValueError(f"row_strategy returned an invalid allocation: {alloc}")
+    return alloc
 
 
 def main() -> None:
-    row_strategy = load_strategy(Path.cwd() / "strategy.py")
-    scores = [
-        play_match(row_strategy, opponent, SEED + 1000 * i + m)
-        for i, opponent in enumerate(OPPONENTS)
-        for m in range(MATCHES_PER_OPPONENT)
-    ]
+    matches = [(opponent, SEED + 1000 * i + m) for i, opponent in enumerate(OPPONENTS)
+               for m in range(MATCHES_PER_OPPONENT)]
+    with open_player() as player:
+        try:
+            scores = play_matches(player, matches, ROUNDS, check_move, round_result)
+        except PlayerError as exc:
+            sys.exit(f"evaluation: {exc.detail}")
+        except (ChannelError, ValueError) as exc:
+            sys.exit(f"evaluation: {exc}")
     print(json.dumps({"Score": round(sum(scores) / len(scores), 6)}))
 
 

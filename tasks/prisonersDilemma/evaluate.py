@@ -1,18 +1,18 @@
 """Scores ``strategy.py`` (in the current folder) in the iterated Prisoner's Dilemma.
 
 Plays ``row_strategy`` against a fixed pool of opponents, many seeded matches each, and prints one JSON
-object: {"Score": mean payoff per round}. Every match seeds Python's ``random`` module, so a strategy that
-uses it is scored deterministically. Errors (a missing file, an exception, an invalid move) go to stderr
+object: {"Score": mean payoff per round}. The strategy runs in its own sandboxed process (``player.py``) and
+only answers moves; the score is computed here. Errors (a missing file, an exception, an invalid move) go to stderr
 with exit code 1.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import sys
-from pathlib import Path
+
+from mlgym_channel import ChannelError, PlayerError, open_player, play_matches
 
 # (row payoff, column payoff) for (row move, column move); 0 = cooperate, 1 = defect.
 PAYOFF = {(0, 0): (3, 3), (0, 1): (0, 5), (1, 0): (5, 0), (1, 1): (1, 1)}
@@ -81,47 +81,22 @@ OPPONENTS = [always_cooperate, always_defect, tit_for_tat, suspicious_tit_for_ta
              grudger, pavlov, generous_tit_for_tat, random_player, prober, alternator]
 
 
-def load_strategy(path: Path):
-    if not path.is_file():
-        sys.exit(f"evaluation: {path.name} not found in {path.parent}; submit a file defining row_strategy")
-    spec = importlib.util.spec_from_file_location("submitted_strategy", path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any failure of the submission is reported, not raised
-        sys.exit(f"evaluation: importing {path.name} failed: {type(exc).__name__}: {exc}")
-    fn = getattr(module, "row_strategy", None)
-    if not callable(fn):
-        sys.exit(f"evaluation: {path.name} does not define a function row_strategy(history)")
-    return fn
-
-
-def play_match(row_strategy, opponent, seed: int) -> float:
-    """Mean row payoff per round over one match. The column player sees history from its own side."""
-    random.seed(seed)
-    history: list[tuple[int, int]] = []
-    total = 0
-    for rnd in range(ROUNDS):
-        try:
-            row = row_strategy(list(history))
-        except Exception as exc:  # noqa: BLE001
-            sys.exit(f"evaluation: row_strategy raised {type(exc).__name__}: {exc} "
-                     f"(round {rnd + 1} against {opponent.__name__})")
-        if row not in (0, 1):
-            sys.exit(f"evaluation: row_strategy returned {row!r} in round {rnd + 1} against "
-                     f"{opponent.__name__}; it must return 0 or 1")
-        col = opponent([(c, r) for r, c in history])
-        total += PAYOFF[(row, col)][0]
-        history.append((row, col))
-    return total / ROUNDS
+def check_move(value: object) -> int:
+    if value not in (0, 1):
+        raise ValueError(f"row_strategy returned {value!r}; it must return 0 or 1")
+    return int(value)  # type: ignore[call-overload]
 
 
 def main() -> None:
-    row_strategy = load_strategy(Path.cwd() / "strategy.py")
-    scores = []
-    for i, opponent in enumerate(OPPONENTS):
-        for m in range(MATCHES_PER_OPPONENT):
-            scores.append(play_match(row_strategy, opponent, SEED + 1000 * i + m))
+    matches = [(opponent, SEED + 1000 * i + m) for i, opponent in enumerate(OPPONENTS)
+               for m in range(MATCHES_PER_OPPONENT)]
+    with open_player() as player:
+        try:
+            scores = play_matches(player, matches, ROUNDS, check_move, lambda row, col: PAYOFF[(row, col)][0])
+        except PlayerError as exc:
+            sys.exit(f"evaluation: {exc.detail}")
+        except (ChannelError, ValueError) as exc:
+            sys.exit(f"evaluation: {exc}")
     print(json.dumps({"Score": round(sum(scores) / len(scores), 6)}))
 
 

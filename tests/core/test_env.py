@@ -41,9 +41,12 @@ def test_validate_rewards_gain_over_baseline_and_submit_terminates() -> None:
         assert "File updated" in obs, obs
         obs, reward, terminated, truncated, info = env.step("validate")
         assert not terminated and info["evaluation"]["valid"]
-        assert reward == pytest.approx(info["evaluation"]["score"] - env.task.baseline_score)
+        # a validation reports 4 significant digits, and compares with the baseline rounded alike
+        assert info["evaluation"]["score"] == round(info["evaluation"]["score"], 3)
+        assert reward == pytest.approx(info["evaluation"]["score"] - round(env.task.baseline_score, 3))
         obs, reward, terminated, truncated, info = env.step("submit")
         assert terminated
+        assert reward == pytest.approx(info["evaluation"]["score"] - env.task.baseline_score)
         kinds = [e.kind for e in seen]
         assert EventKind.VALIDATION in kinds and EventKind.SUBMISSION in kinds
     finally:
@@ -102,22 +105,25 @@ def test_step_limit_truncates() -> None:
 
 
 def test_errors_of_an_evaluation_with_private_data_show_only_their_last_line(tmp_path: Path) -> None:
-    """Agent code that an evaluation imports could print the test labels to stderr; with private data
-    mounted the agent sees one short line of the error, not the tail."""
+    """A judge with hidden test data may mention what its player saw in its errors: then the agent sees
+    one short line of the judge's error and none of the player's own error output."""
     from mlgym_tui.core.evaluation import PRIVATE_ERROR_CHARS, run_evaluation
     from mlgym_tui.core.runtime.local import LocalRuntime
+    from mlgym_tui.core.venvs import ensure_venv
 
     task = load_task("prisonersDilemma")
+    python = ensure_venv(task.requirements) / "bin" / "python"
     private = tmp_path / "private"
     private.mkdir()
     rt = LocalRuntime()
     rt.start()
     try:
-        rt.copy_in(task.dir / "evaluate.py", f"{rt.workspace}/evaluate.py")
+        rt.write_file(f"{rt.workspace}/evaluate.py", (task.dir / "evaluate.py").read_bytes())
+        rt.write_file(f"{rt.workspace}/player.py", (task.dir / "player.py").read_bytes())
         rt.write_file(f"{rt.workspace}/strategy.py",
                       b"import sys\nprint('LABELS 1 0 1 1 0', file=sys.stderr)\nraise SystemExit('x' * 1000)\n")
-        leaked = run_evaluation(task, rt, 1, private)
-        shown = run_evaluation(task, rt, 1, None)
+        leaked = run_evaluation(task, rt, 1, private, python)
+        shown = run_evaluation(task, rt, 1, None, python)
     finally:
         rt.close()
     assert not leaked.valid and "LABELS" not in (leaked.error or "")

@@ -69,7 +69,8 @@ def pipeline(task_id: str, commands: list[str],
             obs, _, _, _, info = env.step("validate")
             return obs, info["evaluation"]
         assert env.runtime is not None and env._prepared is not None and env._prepared.private is not None
-        evaluation = run_evaluation(env.task, env.runtime, env.steps, private(env._prepared.private))
+        assert env._python is not None
+        evaluation = run_evaluation(env.task, env.runtime, env.steps, private(env._prepared.private), env._python)
         return evaluation.error or "", {"valid": evaluation.valid, "metrics": dict(evaluation.metrics),
                                         "score": evaluation.score, "error": evaluation.error}
     finally:

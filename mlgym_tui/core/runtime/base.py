@@ -37,6 +37,41 @@ class ExecResult:
     timed_out: bool = False
 
 
+@dataclass(frozen=True)
+class FileEntry:
+    """One thing under a scanned path, as the sandbox's file system has it (links not followed)."""
+
+    path: str
+    """Relative to the scanned path ("" for the path itself)."""
+    kind: str
+    """``file``, ``dir``, ``link``, ``fifo``, ``socket``, ``device`` or ``other``. A path reached through
+    a linked folder counts as a ``link``."""
+    size: int = 0
+    """Apparent size in bytes (what reading it yields)."""
+    disk: int = 0
+    """Bytes it takes on disk (less than ``size`` for a sparse file)."""
+
+
+class PlayerProcess(Protocol):
+    """The agent's code running for an evaluation, in the sandbox, reachable only through its stdin and
+    stdout (the judge's channel); stderr is kept apart (its tail, for error messages)."""
+
+    def send(self, data: bytes) -> None:
+        """Write to the player's stdin (a dead player is noticed by :meth:`recv` returning EOF)."""
+
+    def recv(self, timeout: float) -> bytes | None:
+        """Output that arrives within ``timeout``: ``None`` if none did, ``b""`` at end of stream."""
+
+    def close_input(self) -> None:
+        """End the player's stdin (it sees EOF and should exit)."""
+
+    def stderr_tail(self) -> str:
+        """The last few kilobytes the player wrote to stderr."""
+
+    def close(self) -> None:
+        """Kill the player and everything it started. Safe to call twice."""
+
+
 @dataclass
 class RuntimeSettings:
     """How to build a sandbox. Backends ignore the fields that mean nothing to them."""
@@ -106,9 +141,26 @@ class Runtime(Protocol):
     def exec(self, argv: Sequence[str], timeout: float) -> ExecResult:
         """Run a process outside the agent's shell (its state is untouched), in the workspace."""
 
-    def evaluate(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
-        """Run the task's evaluation ``task_dir/script`` in the workspace (read-only where the backend can
-        enforce it), with the private (test) data visible only to it as ``$MLGYM_PRIVATE_DATA``."""
+    def scan(self, path: str) -> list[FileEntry]:
+        """Everything under ``path`` (itself first), links not followed; FileNotFoundError if absent."""
+
+    def read_regular(self, path: str, max_bytes: int) -> bytes:
+        """The bytes of ``path`` if it is a regular file (reached without links) of at most ``max_bytes``;
+        OSError otherwise. Reads at most ``max_bytes + 1`` bytes whatever the file claims."""
+
+    def evaluate_in_sandbox(
+        self, task_dir: Path, script: str, timeout: float, private_data: Path | None
+    ) -> ExecResult:
+        """Legacy grading, only for tasks whose evaluation is not yet split into judge and player
+        (``evaluation.judge: sandbox``): the whole evaluation script runs beside the agent's code, in the
+        workspace, with the private data (docker: a separate container, workspace read-only). Its metrics
+        can be forged by the agent's code; they are still checked against the declared names and bounds."""
+
+    def start_player(self, task_dir: Path, script: str, env: dict[str, str]) -> PlayerProcess:
+        """Start ``task_dir/script`` (the task's trusted player driver, which imports the agent's code) in
+        the agent's sandbox, in the workspace, without the private data, with ``env`` added and the
+        channel helper (:mod:`mlgym_tui.task_lib`) importable. Its stdin and stdout are the judge's
+        channel. Backends give it the strongest isolation they have (see README: what each protects)."""
 
     def close(self) -> None:
         """Stop everything and remove the sandbox. Safe to call twice."""

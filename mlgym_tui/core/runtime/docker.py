@@ -8,9 +8,12 @@
 - Limits are the settings' (network off, memory without swap, CPUs, pids, GPUs via device requests);
   capabilities are cut to what the supervisor needs, and ``no-new-privileges`` makes setuid binaries
   useless to the agent.
-- Evaluation runs in a separate short-lived container from the same image: workspace read-only, the task
-  folder read-only, the private (test) data mounted only there, network off. The test data is never in the
-  agent's container, so the agent cannot read it at any time.
+- Grading: the judge (the task's evaluation script) runs on the host, outside every container, with the
+  private (test) data and a private copy of the submission (see :mod:`mlgym_tui.core.judging`). Where the
+  task must run the agent's code, that code runs in a fresh *player* container from the same image
+  (:meth:`DockerRuntime.start_player`): workspace read-only, no private data, network off, removed
+  afterwards; it talks to the judge only over its stdin and stdout. The test data is never in any
+  container, so no code of the agent's can read it at any time.
 - Everything is labelled ``mlgym-tui.managed``; leftovers of dead processes on this host are removed at
   the first start in a process, and ``mlgym-tui image prune`` removes them all.
 """
@@ -22,6 +25,7 @@ import contextlib
 import posixpath
 import secrets
 import shutil
+import socket
 import tarfile
 import tempfile
 import threading
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.errors import RuntimeUnavailable, SandboxError
-from mlgym_tui.core.runtime.base import CommandResult, ExecResult, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.base import CommandResult, ExecResult, FileEntry, OutputCallback, RuntimeSettings
 from mlgym_tui.core.runtime.docker_daemon import (
     CA_VARIABLES,
     LABEL_EPISODE,
@@ -51,11 +55,13 @@ from mlgym_tui.core.runtime.docker_gpus import device_requests, lease_for
 from mlgym_tui.core.runtime.docker_shell import DockerShellTransport
 from mlgym_tui.core.runtime.docker_supervisor import Supervisor
 from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
+from mlgym_tui.task_lib import TASK_LIB
 
 AGENT_USER = "agent"
 HOME = "/home/agent"
 WORKSPACE = f"{HOME}/workspace"
 TASK_MOUNT = "/mlgym/task"
+LIB_MOUNT = "/mlgym/lib"
 PRIVATE_MOUNT = "/mlgym/private"
 HOST_CA_MOUNT = "/etc/ssl/certs/mlgym-host-ca.pem"
 
@@ -360,7 +366,7 @@ class DockerRuntime:
             timed_out=timed_out,
         )
 
-    def evaluate(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
+    def evaluate_in_sandbox(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
         """Score in a fresh container: workspace and task read-only, test data only here, no network."""
         from docker.types import Mount
 
@@ -410,6 +416,90 @@ class DockerRuntime:
             stderr=clean_text(stderr.decode("utf-8", errors="replace")),
             timed_out=timed_out,
         )
+
+    def scan(self, path: str) -> list[FileEntry]:
+        head, _ = self._call("scan", path=self._path(path))
+        return [FileEntry(rel, kind, int(size), int(disk)) for rel, kind, size, disk in head["entries"]]
+
+    def read_regular(self, path: str, max_bytes: int) -> bytes:
+        return self._call("read_regular", path=self._path(path), max_bytes=int(max_bytes))[1]
+
+    def start_player(self, task_dir: Path, script: str, env: dict[str, str]) -> DockerPlayer:
+        """The player in a fresh container from the episode's image: the workspace read-only, the task
+        folder and the channel helper read-only, no private data, no network, no capabilities, the
+        episode's limits and GPUs. Nothing it writes survives it, so it cannot hand the test inputs it
+        is shown to the agent; the container is removed when the player is closed."""
+        from docker.types import Mount
+
+        if self.container is None or self.volume is None:
+            raise SandboxError("runtime not started")
+        mounts = [
+            Mount(WORKSPACE, self.volume.name, type="volume", read_only=True),
+            Mount(TASK_MOUNT, str(Path(task_dir).resolve()), type="bind", read_only=True),
+            Mount(LIB_MOUNT, str(TASK_LIB), type="bind", read_only=True),
+        ]
+        player_env = {**self.environment(), "PYTHONDONTWRITEBYTECODE": "1", **env, "PYTHONPATH": LIB_MOUNT}
+        for var in CA_VARIABLES:
+            if player_env.get(var) == HOST_CA_MOUNT:
+                del player_env[var]
+        container = self.client.containers.create(
+            self.settings.image,
+            ["sleep", "infinity"],
+            name=f"mlgym-{self.episode}-player-{secrets.token_hex(3)}",
+            hostname="player",
+            user=AGENT_USER,
+            working_dir=WORKSPACE,
+            environment=player_env,
+            labels=self.labels("player"),
+            mounts=mounts,
+            **self.host_config(evaluation=True),
+        )
+        try:
+            container.start()
+            stream = ExecStream(
+                self.client.api,
+                container.id,
+                ["python3", posixpath.join(TASK_MOUNT, script)],
+                user=AGENT_USER,
+                workdir=WORKSPACE,
+                environment=player_env,
+                merge_stderr=False,
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+            raise
+        return DockerPlayer(container, stream)
+
+
+class DockerPlayer:
+    """A player process in its own container (see :meth:`DockerRuntime.start_player`)."""
+
+    def __init__(self, container: Any, stream: ExecStream) -> None:
+        self.container = container
+        self.stream = stream
+        self._closed = False
+
+    def send(self, data: bytes) -> None:
+        self.stream.send(data)
+
+    def recv(self, timeout: float) -> bytes | None:
+        return self.stream.recv(timeout)
+
+    def close_input(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.sock.shutdown(socket.SHUT_WR)
+
+    def stderr_tail(self) -> str:
+        return bytes(self.stream.stderr).decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.stream.close()
+        with contextlib.suppress(Exception):
+            self.container.remove(force=True, v=True)
 
 
 def _extract(tar: tarfile.TarFile, dest: Path) -> None:

@@ -149,6 +149,63 @@ def op_protect(req):
     return {}, b""
 
 
+def kind_of(mode):
+    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"), (stat.S_ISLNK, "link"),
+                       (stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "device"),
+                       (stat.S_ISBLK, "device")):
+        if test(mode):
+            return name
+    return "other"
+
+
+def entry(rel, st):
+    return [rel, kind_of(st.st_mode), st.st_size, st.st_blocks * 512]
+
+
+def op_scan(req):
+    path = os.path.normpath(req["path"])
+    with as_agent():
+        st = os.lstat(path)
+        if os.path.realpath(path) != path and not stat.S_ISLNK(st.st_mode):
+            return {"entries": [["", "link", st.st_size, 0]]}, b""
+        entries = [entry("", st)]
+        if stat.S_ISDIR(st.st_mode):
+            for root, dirs, files in os.walk(path, followlinks=False):
+                for name in sorted(dirs) + sorted(files):
+                    full = os.path.join(root, name)
+                    try:
+                        entries.append(entry(os.path.relpath(full, path), os.lstat(full)))
+                    except OSError:
+                        continue
+    return {"entries": entries}, b""
+
+
+def op_read_regular(req):
+    path, limit = os.path.normpath(req["path"]), int(req["max_bytes"])
+    with as_agent():
+        if os.path.realpath(os.path.dirname(path)) != os.path.dirname(path):
+            raise OSError(40, "reached through a link")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(22, "not a regular file (%s)" % kind_of(st.st_mode))
+        if st.st_size > limit:
+            raise OSError(27, "larger than %d bytes" % limit)
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise OSError(27, "larger than %d bytes" % limit)
+        return {}, b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
 
 while True:

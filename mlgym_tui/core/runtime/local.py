@@ -17,8 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mlgym_tui.core.errors import SandboxError
-from mlgym_tui.core.runtime.base import CommandResult, ExecResult, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.base import CommandResult, ExecResult, FileEntry, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.host_files import read_regular, scan_tree
+from mlgym_tui.core.runtime.local_player import LocalPlayer
 from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
+from mlgym_tui.task_lib import TASK_LIB
 
 _BASE_ENV_KEYS = (
     "LANG",
@@ -216,7 +219,20 @@ class LocalRuntime:
     def exec(self, argv: Sequence[str], timeout: float) -> ExecResult:
         return _run_process(argv, cwd=Path(self.cwd()), env=self.shell_env(), timeout=timeout)
 
-    def evaluate(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
+    def scan(self, path: str) -> list[FileEntry]:
+        return scan_tree(str(self._host(path)))
+
+    def read_regular(self, path: str, max_bytes: int) -> bytes:
+        return read_regular(str(self._host(path)), max_bytes)
+
+    def start_player(self, task_dir: Path, script: str, env: dict[str, str]) -> LocalPlayer:
+        """The player as a child process in the agent's environment (see :mod:`.local_player`)."""
+        player_env = {**self.shell_env(), "PYTHONDONTWRITEBYTECODE": "1", **env}
+        player_env["PYTHONPATH"] = str(TASK_LIB)
+        argv = [self.settings.python, str(task_dir / script)]
+        return LocalPlayer(argv, cwd=self.workspace_path, env=player_env)
+
+    def evaluate_in_sandbox(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
         env = self.shell_env()
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         if private_data is not None:

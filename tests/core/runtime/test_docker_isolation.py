@@ -1,6 +1,6 @@
 """What the docker backend promises about grading and isolation, checked against a real daemon:
 the agent can neither change the evaluation files nor see the test labels, a root-side change is
-reported as tampering, the evaluation sees the labels but cannot write the workspace, and with the
+reported as tampering, the judge sees the labels but cannot write the workspace, and with the
 network off nothing leaves the container."""
 
 from __future__ import annotations
@@ -121,7 +121,9 @@ def test_test_labels_reach_the_evaluation_and_never_the_agent(labelled_task: Pat
         obs, *_ = env.step("env | grep -i private; echo rc=$?")
         assert "rc=1" in obs
         obs, _, _, _, info = env.step("validate")
-        assert info["evaluation"]["metrics"] == {"Score": 1.0, "wrote": 0.0}, obs
+        # the judge runs on the host in a private copy of the submission: it may write there, never
+        # into the agent's workspace
+        assert info["evaluation"]["metrics"]["Score"] == 1.0, obs
         assert not env.runtime.exists(f"{env.runtime.workspace}/written_by_evaluation")
     finally:
         env.close()
