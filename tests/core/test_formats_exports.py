@@ -64,7 +64,7 @@ def test_json_document_is_self_contained_and_graded(real_run: Path) -> None:
 
 def test_markdown_report_shows_score_steps_and_folds_long_output(real_run: Path, tmp_path: Path) -> None:
     md = export_run(real_run, "md")
-    assert "| score | Score 2.39359 (equal to the baseline; higher is better) |" in md
+    assert "| score | Score 2.39061 (equal to the baseline; higher is better) |" in md
     assert "| exit status | submitted (success) |" in md
     assert "### Step 3" in md and "```bash\nsubmit\n```" in md
     assert "<details><summary>task description</summary>" in md

@@ -47,7 +47,7 @@ def render(html: Path, profile: Path) -> tuple[str, str]:
 def test_html_report_opens_in_chromium_without_errors_and_shows_the_score(source: str, tmp_path: Path) -> None:
     if source == "real":
         run = make_real_run(tmp_path / "runs")
-        score = "Score 2.39359 (equal to the baseline; higher is better)"
+        score = "Score 2.39061 (equal to the baseline; higher is better)"
     else:
         run = FIXTURE_TRAJS[1]
         score = "accuracy 0.8193 (better than the baseline; higher is better)"

@@ -39,4 +39,4 @@ def test_tasks_list_shows_metric_direction_and_baseline() -> None:
     proc = cli("tasks", "list")
     assert proc.returncode == 0
     row = next(line for line in proc.stdout.splitlines() if line.startswith("prisonersDilemma"))
-    assert "Game Theory" in row and "Score" in row and "max" in row and "2.39359" in row
+    assert "Game Theory" in row and "Score" in row and "max" in row and "2.39061" in row
