@@ -371,7 +371,8 @@ def load_mlgym_task(task_id: str, path: Path, checkout: Path) -> TaskConfig:
         starter_code=names,
         read_only=list(dict.fromkeys([*cfg.evaluation_paths, *(["data"] if local else [])])),
         metrics=metrics,
-        evaluation=EvaluationSpec(script=EVALUATOR, timeout=timeout, submission=submission),
+        # MLGym's evaluations import the agent's code and read the workspace: legacy in-sandbox grading
+        evaluation=EvaluationSpec(script=EVALUATOR, timeout=timeout, submission=submission, judge="sandbox"),
         baseline=BaselineSpec(
             command=baseline_command,
             scores=scores,
