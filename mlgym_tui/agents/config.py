@@ -36,7 +36,8 @@ class Templates(_Strict):
     """The first user message: the task (``{{ task_text }}``), the workspace state."""
     next_step: str
     """Each later user message: ``{{ observation }}``, ``{{ open_file }}``, ``{{ cwd }}``, ``{{ steps_left }}``,
-    ``{{ cost }}`` / ``{{ cost_limit }}``, ``{{ calls_left }}``."""
+    ``{{ cost }}`` / ``{{ cost_limit }}``, ``{{ calls_left }}``. Every template also sees ``{{ max_steps }}``,
+    ``{{ wall_time }}`` (seconds) and ``{{ limits }}`` (the task's command and training timeouts)."""
     next_step_no_output: str | None = None
     """Used instead of ``next_step`` when the observation is empty (None: ``next_step`` with a note)."""
     format_error: str
@@ -75,8 +76,9 @@ class ModelConfig(_Strict):
     ``ANTHROPIC_API_KEY``). The key itself is never configurable, so it is never recorded."""
     temperature: float | None = 0.0
     top_p: float | None = None
-    max_tokens: int = 2048
-    """Most tokens per answer."""
+    max_tokens: int = 8192
+    """Most tokens per answer (at most a quarter of a known context window is asked for). An answer cut
+    at this limit is recognised as cut and the model is asked for a shorter one."""
     context_window: int | None = None
     """Prompt + answer tokens the model accepts (None: from the price table, else unchecked)."""
     chars_per_token: float = 3.5

@@ -22,7 +22,15 @@ from mlgym_tui.agents.base import AgentStep, Usage
 from mlgym_tui.agents.config import AgentConfig, load_agent_config
 from mlgym_tui.agents.history import History
 from mlgym_tui.agents.models import Model, ModelReply, make_model
-from mlgym_tui.agents.parsing import FormatError, ParsedAnswer, answer_from_tool_call, as_text, parse_answer
+from mlgym_tui.agents.models.base import answer_budget
+from mlgym_tui.agents.parsing import (
+    FormatError,
+    ParsedAnswer,
+    answer_from_tool_call,
+    as_text,
+    normalise,
+    parse_answer,
+)
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.events import Event, EventBus, EventKind
 from mlgym_tui.core.exits import ContextWindowExceeded, CostLimitExceeded, EpisodeEnd, FormatErrorLimit
@@ -30,6 +38,7 @@ from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.tools import MEMORY_TOOLS, tools_help
 
 _SECRET_NAME = re.compile(r"key|token|secret|auth|header|password", re.IGNORECASE)
+_TOKEN_COUNTS = {"max_tokens", "max_completion_tokens"}
 
 
 class LLMAgent:
@@ -122,6 +131,11 @@ class LLMAgent:
         if model.get("base_url"):
             model["base_url"] = re.sub(r"//[^/@]*@", "//", model["base_url"])
         model["extra"] = {k: ("***" if _SECRET_NAME.search(k) else v) for k, v in model["extra"].items()}
+        settings = getattr(self._model, "settings", None)
+        if callable(settings):
+            model["sent"] = {
+                k: ("***" if _SECRET_NAME.search(k) and k not in _TOKEN_COUNTS else v) for k, v in settings().items()
+            }
         return data
 
     # -- the step ------------------------------------------------------------------------------------
@@ -137,30 +151,53 @@ class LLMAgent:
         mark = self.history.mark()
         self._retries = 0
         limit = self.config.limits.format_errors
-        errors = 0
+        errors = cuts = 0
         while True:
             self._check_limits()
             reply = self._query()
             try:
                 answer = self._parse(reply)
             except FormatError as exc:
-                errors += 1
-                self._report_format_error(str(exc), reply, info)
-                if errors > limit:
+                cut = reply.truncated
+                cuts += cut
+                errors += not cut
+                message = self._cut_message() if cut else str(exc)
+                self._report_format_error(message, reply, info)
+                if errors > limit or cuts > limit:
+                    what = "answers cut at max_tokens" if cuts > limit else "answers without exactly one command"
                     raise FormatErrorLimit(
-                        f"{errors} answers in a row without exactly one command (limit {limit} re-asks)"
+                        f"{max(errors, cuts)} {what} in a row (limit {limit} re-asks)"
                     ) from None
-                self.history.add("assistant", reply.text or "(empty answer)")
-                self.history.add(
-                    "user", self._render("format_error", error=str(exc), attempts_left=limit - errors + 1)
-                )
+                self.history.add("assistant", self._kept(reply))
+                left = limit - max(errors, cuts) + 1
+                self.history.add("user", self._render("format_error", error=message, attempts_left=left))
                 continue
             self.history.truncate(mark)
-            self.history.add("assistant", as_text(answer))
+            self.history.add("assistant", self._kept(reply) if reply.tool_command is None else as_text(answer))
             extra: dict[str, Any] = {"format_errors": errors} if errors else {}
+            if cuts:
+                extra["cut_answers"] = cuts
             if self._retries:
                 extra["retries"] = self._retries
             return AgentStep(answer.action, answer.thought, self._usage_since(before), extra)
+
+    def _cut_message(self) -> str:
+        return (
+            f"Your answer was cut off: it reached the limit of {self._answer_budget()} tokens per answer "
+            "before its command block was complete, so nothing was run. Answer again more briefly: a short "
+            "DISCUSSION, then one command (split a long file edit into several smaller edits)."
+        )
+
+    @staticmethod
+    def _kept(reply: ModelReply) -> str:
+        """The answer as the history keeps it: the whole text the model wrote (MLGym keeps it too),
+        with ``\\n`` line ends; an empty or blank answer as a placeholder (providers refuse blank turns)."""
+        text = normalise(reply.text).rstrip()
+        return text if text else "(empty answer)"
+
+    def _answer_budget(self) -> int:
+        window = self.config.model.context_window or self._model.context_window
+        return answer_budget(self.config.model.max_tokens, window)
 
     def _add_observation(self, observation: str, info: dict[str, Any], interjection: str) -> None:
         variables = self._variables(info)
@@ -178,8 +215,12 @@ class LLMAgent:
     def _variables(self, info: dict[str, Any]) -> dict[str, Any]:
         task = self._task
         limits = self.config.limits
+        task_limits = task.limits if task else None
         return {
             "task": task,
+            "limits": task_limits,
+            "max_steps": info.get("max_steps") or (task_limits.max_steps if task_limits else None),
+            "wall_time": info.get("wall_time") or (task_limits.wall_time if task_limits else 0),
             "metric": task.primary if task else None,
             "baseline": dict(task.baseline.scores) if task else {},
             "cwd": info.get("cwd", "."),
@@ -213,11 +254,12 @@ class LLMAgent:
             raise CostLimitExceeded(f"reached the agent's cost limit (${limits.cost:g}, spent ${self.cost:.4f})")
         window = self.config.model.context_window or self._model.context_window
         if window:
-            needed = self.history.estimated_tokens(self.config.model.chars_per_token) + self.config.model.max_tokens
+            answer = self._answer_budget()
+            needed = self.history.estimated_tokens(self.config.model.chars_per_token) + answer
             if needed > window:
                 raise ContextWindowExceeded(
-                    f"the prompt (~{needed - self.config.model.max_tokens} tokens) plus the answer "
-                    f"({self.config.model.max_tokens}) no longer fits the context window ({window})"
+                    f"the prompt (~{needed - answer} tokens) plus the answer "
+                    f"({answer}) no longer fits the context window ({window})"
                 )
 
     def _query(self) -> ModelReply:
@@ -245,6 +287,6 @@ class LLMAgent:
         MODEL_USAGE event totals every call of the step)."""
         if self._bus is not None:
             step = int(info.get("step", 0)) + 1
-            data = {"message": message, "answer": reply.text, "tokens_in": reply.tokens_in,
-                    "tokens_out": reply.tokens_out, "cost": reply.cost}
+            data = {"message": message, "answer": reply.text, "cut": reply.truncated,
+                    "tokens_in": reply.tokens_in, "tokens_out": reply.tokens_out, "cost": reply.cost}
             self._bus.deliver(Event(EventKind.FORMAT_ERROR, step, data))

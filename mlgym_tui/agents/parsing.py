@@ -32,8 +32,14 @@ class ParsedAnswer:
     action: str
 
 
+def normalise(text: str) -> str:
+    """An answer with ``\\n`` line ends (some models answer with ``\\r\\n``, which MLGym accepts)."""
+    return text.replace("\r\n", "\n")
+
+
 def parse_answer(text: str) -> ParsedAnswer:
     """Split ``text`` into reasoning and the one fenced command; raises :class:`FormatError`."""
+    text = normalise(text)
     blocks = list(_FENCE.finditer(text))
     if not blocks:
         raise FormatError(
@@ -63,6 +69,6 @@ def answer_from_tool_call(thought: str, command: str) -> ParsedAnswer:
 
 
 def as_text(answer: ParsedAnswer) -> str:
-    """How an answer is kept in the history: the canonical text form, whatever the model sent."""
+    """The text form of an answer given as a native tool call, as it is kept in the history."""
     head = f"DISCUSSION\n{answer.thought}\n\n" if answer.thought else ""
     return f"{head}```\n{answer.action}\n```"

@@ -26,6 +26,9 @@ class Turn:
     status: int = 200
     error: dict[str, Any] | None = None
     retry_after: str | None = None
+    cut: bool = False
+    """The answer stopped at the token limit (OpenAI ``finish_reason: length``, Anthropic
+    ``stop_reason: max_tokens``)."""
 
 
 @dataclass
@@ -104,7 +107,7 @@ class ScriptedServer:
                 "created": 0,
                 "model": body.get("model", "?"),
                 "choices": [{"index": 0, "message": message,
-                             "finish_reason": "tool_calls" if turn.tool_command else "stop"}],
+                             "finish_reason": "length" if turn.cut else "tool_calls" if turn.tool_command else "stop"}],
                 "usage": {"prompt_tokens": turn.tokens_in, "completion_tokens": turn.tokens_out,
                           "total_tokens": turn.tokens_in + turn.tokens_out},
             }, headers
@@ -120,7 +123,7 @@ class ScriptedServer:
             "role": "assistant",
             "model": body.get("model", "?"),
             "content": content,
-            "stop_reason": "tool_use" if turn.tool_command else "end_turn",
+            "stop_reason": "max_tokens" if turn.cut else "tool_use" if turn.tool_command else "end_turn",
             "stop_sequence": None,
             "usage": {"input_tokens": turn.tokens_in, "output_tokens": turn.tokens_out},
         }, headers

@@ -138,3 +138,38 @@ def test_strict_templates_fail_loudly_on_an_unknown_variable(tmp_path: Path) -> 
     agent.act("t", info)
     with pytest.raises(ConfigError, match="'observaton' is undefined"):
         agent.act("output", info)
+
+
+def test_crlf_answers_run_blank_answers_are_not_echoed_and_whole_answers_are_kept(tmp_path: Path) -> None:
+    answers = [
+        "DISCUSSION\r\nLook first.\r\n```\r\nls\r\n```\r\nAfter that I will read the strategy.\r\n",
+        "  \n\t ",
+        answer("Done.", "submit"),
+    ]
+    seen: list[list[dict]] = []
+
+    def script(messages: list[dict]) -> str:
+        seen.append([dict(m) for m in messages])
+        return answers[len(seen) - 1]
+
+    result, records = run(tmp_path, LLMAgent(load_agent_config("default"), ScriptedModel(script)))
+    assert [r["action"] for r in records if r["kind"] == "action"] == ["ls", "submit"]
+    # the whole first answer, text after the command included, is what the model sees as its turn
+    kept = [m["content"] for m in seen[1] if m["role"] == "assistant"]
+    assert kept == ["DISCUSSION\nLook first.\n```\nls\n```\nAfter that I will read the strategy."]
+    # a blank answer is re-asked with a placeholder turn, never sent back as blank text
+    assert seen[2][-2] == {"role": "assistant", "content": "(empty answer)"}
+    assert result["exit_status"] == "submitted"
+
+
+def test_the_prompt_states_limits_scoring_and_read_only_files(tmp_path: Path) -> None:
+    model = ScriptedModel([answer("Done.", "submit")])
+    run(tmp_path, LLMAgent(load_agent_config("default"), model))
+    system = model.last_messages[0]["content"]
+    task = load_task("prisonersDilemma")
+    assert f"may run for {int(task.limits.command_timeout)} seconds" in system
+    assert f"may run for {int(task.limits.training_timeout)} seconds" in system
+    assert f"The episode has {task.limits.max_steps} steps" in system
+    assert "`validate` scores your current work" in system and "`submit` scores your current work and ends" in system
+    assert "(evaluate.py) are read-only" in system
+    assert "best score you can reach" in system and "1000 lines" in system

@@ -113,7 +113,8 @@ def test_anthropic_episode_retries_overload_and_ends_at_the_cost_limit(tmp_path:
                for r in requests)
     body = requests[1].body
     assert "COMMANDS:" in body["system"] and body["messages"][0]["role"] == "user"
-    assert body["model"] == "claude-sonnet-4-20250514" and body["max_tokens"] == 2048
+    assert body["model"] == "claude-sonnet-4-20250514" and body["max_tokens"] == 8192
+    assert all(r.body["temperature"] == 0.0 for r in requests)  # the configured temperature is sent
 
     folder = only_run_folder(tmp_path)
     records = read_jsonl(folder / "trajectory.jsonl")
@@ -141,3 +142,42 @@ def test_a_key_in_config_is_refused_without_echoing_it(tmp_path: Path) -> None:
                "--out", str(tmp_path))
     assert proc.returncode == 2
     assert "environment" in proc.stderr and OPENAI_SECRET not in proc.stderr
+
+
+CUT_EDIT = "DISCUSSION\nRewrite the whole strategy.\n\n```\nedit 1:40\nimport random\n\ndef row_str"
+
+
+def _cut_answer_episode(protocol: str, model: str, key_env: str, tmp_path: Path) -> tuple[list, Path]:
+    turns = [
+        Turn(CUT_EDIT, cut=True, tokens_out=8192),
+        Turn(CUT_EDIT, cut=True, tokens_out=8192),
+        Turn(CUT_EDIT, cut=True, tokens_out=8192),
+        Turn(answer("A smaller step: read the strategy.", "cat strategy.py")),
+        Turn(answer("Done.", "submit")),
+    ]
+    with scripted_server(protocol, turns) as server:
+        proc = cli("run", "prisonersDilemma", "--agent", "default", "--model", model, "--base-url", server.url,
+                   "-c", "model.temperature=0.3", "--out", str(tmp_path), env={key_env: "test-key", **NO_PROXY})
+        requests = list(server.requests)
+    assert proc.returncode == 0, proc.stderr
+    return requests, only_run_folder(tmp_path)
+
+
+def test_a_cut_answer_is_named_as_cut_on_both_wire_protocols(tmp_path: Path) -> None:
+    """Three answers cut at max_tokens (the limit is three re-asks) do not end the episode as a format
+    error: the model is told each time that its answer was cut, and its next, shorter answer runs."""
+    for protocol, model, key_env in (("openai", "openai:gpt-4o", "OPENAI_API_KEY"),
+                                     ("anthropic", "anthropic:claude-sonnet-4-20250514", "ANTHROPIC_API_KEY")):
+        requests, folder = _cut_answer_episode(protocol, model, key_env, tmp_path / protocol)
+        records = read_jsonl(folder / "trajectory.jsonl")
+        assert len(requests) == 5
+        for request in requests[1:4]:
+            told = request.body["messages"][-1]["content"]
+            assert "cut off" in told and "8192 tokens" in told and "no command" not in told
+        cuts = [r for r in records if r["kind"] == "format_error"]
+        assert len(cuts) == 3 and all(r["cut"] for r in cuts)
+        assert [r["action"] for r in records if r["kind"] == "action"] == ["cat strategy.py", "submit"]
+        assert json.loads((folder / "result.json").read_text())["exit_status"] == "submitted"
+        sent = records[0]["config"]["agent_config"]["model"]["sent"]
+        assert sent["temperature"] == 0.3 and sent["max_tokens"] == 8192
+        assert all(r.body["temperature"] == 0.3 for r in requests)

@@ -14,8 +14,10 @@ from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import (
     Message,
     ModelReply,
+    answer_budget,
     call_sdk,
     resolve_pricing,
+    sent_settings,
     with_retries,
 )
 from mlgym_tui.core.errors import ConfigError
@@ -53,24 +55,32 @@ class AnthropicModel:
         self._client = anthropic.Anthropic(
             api_key=self._key, base_url=base_url, max_retries=0, timeout=config.timeout
         )
-        # Newer SDKs dropped sampling parameters the API no longer takes; send them only where known.
+        # Newer SDKs have no argument for some sampling parameters the API still takes (temperature,
+        # top_p); those travel in the request body through ``extra_body``.
         self._accepts = set(inspect.signature(self._client.messages.create).parameters)
 
     def _request(self, messages: list[Message]) -> dict[str, Any]:
         c = self.config
         system = [m["content"] for m in messages if m["role"] == "system"]
         turns = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
-        params: dict[str, Any] = {"model": self.model, "max_tokens": c.max_tokens, "messages": turns}
+        budget = answer_budget(c.max_tokens, self.context_window)
+        params: dict[str, Any] = {"model": self.model, "max_tokens": budget, "messages": turns}
         if system:
             params["system"] = "\n\n".join(system)
-        if c.temperature is not None and "temperature" in self._accepts:
-            params["temperature"] = c.temperature
-        if c.top_p is not None and "top_p" in self._accepts:
-            params["top_p"] = c.top_p
+        body: dict[str, Any] = {}
+        for name, value in (("temperature", c.temperature), ("top_p", c.top_p)):
+            if value is not None:
+                (params if name in self._accepts else body)[name] = value
         if c.use_tools:
             params["tools"] = [COMMAND_TOOL]
         params.update(c.extra)
+        if body:
+            params["extra_body"] = {**body, **params.get("extra_body", {})}
         return params
+
+    def settings(self) -> dict[str, Any]:
+        """What every request sends besides the conversation (recorded in the trajectory header)."""
+        return sent_settings(self._request([]))
 
     def _call(self, params: dict[str, Any]) -> Any:
         return call_sdk(self._anthropic, self._client.messages.create, params, key=self._key, name=self.name)
@@ -91,7 +101,8 @@ class AnthropicModel:
         tokens_in = int(getattr(usage, "input_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "output_tokens", 0) or 0)
         cost = self.pricing.cost(tokens_in, tokens_out) if self.pricing else 0.0
-        return ModelReply("".join(texts), command, tokens_in, tokens_out, cost, retries)
+        truncated = response.stop_reason == "max_tokens"
+        return ModelReply("".join(texts), command, tokens_in, tokens_out, cost, retries, truncated)
 
     def close(self) -> None:
         self._client.close()

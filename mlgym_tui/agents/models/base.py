@@ -33,6 +33,9 @@ class ModelReply:
     tokens_out: int = 0
     cost: float = 0.0
     retries: int = 0
+    truncated: bool = False
+    """The answer was cut at the ``max_tokens`` limit (OpenAI ``finish_reason: length``, Anthropic
+    ``stop_reason: max_tokens``): the agent tells the model so instead of calling it a format error."""
 
 
 class Model(Protocol):
@@ -56,6 +59,19 @@ class Pricing:
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         return (tokens_in * self.input + tokens_out * self.output) / 1_000_000
+
+
+def answer_budget(max_tokens: int, context_window: int | None) -> int:
+    """Tokens to ask for and to keep free for an answer: ``max_tokens``, but at most a quarter of a known
+    context window (so a small local model's window is not taken by the answer alone)."""
+    return min(max_tokens, context_window // 4) if context_window else max_tokens
+
+
+def sent_settings(params: dict[str, Any]) -> dict[str, Any]:
+    """The request's settings as sent, for the record: everything but the conversation and the tool
+    schema, with ``extra_body`` (parameters the SDK has no argument for) merged in."""
+    skip = {"messages", "system", "tools", "extra_body"}
+    return {**{k: v for k, v in params.items() if k not in skip}, **params.get("extra_body", {})}
 
 
 def resolve_pricing(model: str, override: Any | None) -> tuple[Pricing | None, int | None]:

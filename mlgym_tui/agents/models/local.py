@@ -19,6 +19,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import Message, ModelReply
@@ -161,6 +162,9 @@ class LocalModel:
 
     def query(self, messages: list[Message]) -> ModelReply:
         return self._client.query(messages)
+
+    def settings(self) -> dict[str, Any]:
+        return self._client.settings()
 
     def close(self) -> None:
         try:

@@ -15,8 +15,10 @@ from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import (
     Message,
     ModelReply,
+    answer_budget,
     call_sdk,
     resolve_pricing,
+    sent_settings,
     with_retries,
 )
 from mlgym_tui.core.errors import ConfigError
@@ -69,7 +71,9 @@ class OpenAIModel:
         c = self.config
         params: dict[str, Any] = {"model": self.model, "messages": messages}
         # OpenAI's newer models take max_completion_tokens; compatible servers know max_tokens.
-        params["max_completion_tokens" if self.base_url is None else "max_tokens"] = c.max_tokens
+        params["max_completion_tokens" if self.base_url is None else "max_tokens"] = answer_budget(
+            c.max_tokens, self.context_window
+        )
         if c.temperature is not None:
             params["temperature"] = c.temperature
         if c.top_p is not None:
@@ -78,6 +82,10 @@ class OpenAIModel:
             params["tools"] = [COMMAND_TOOL]
         params.update(c.extra)
         return params
+
+    def settings(self) -> dict[str, Any]:
+        """What every request sends besides the conversation (recorded in the trajectory header)."""
+        return sent_settings(self._request([]))
 
     def _call(self, params: dict[str, Any]) -> Any:
         return call_sdk(self._openai, self._client.chat.completions.create, params, key=self._key, name=self.name)
@@ -107,7 +115,8 @@ class OpenAIModel:
             tokens_in = int(sum(len(m["content"]) for m in messages) / self.config.chars_per_token)
             tokens_out = int(len(text) / self.config.chars_per_token)
         cost = self.pricing.cost(tokens_in, tokens_out) if self.pricing else 0.0
-        return ModelReply(text, command, tokens_in, tokens_out, cost, retries)
+        truncated = choice.finish_reason == "length"
+        return ModelReply(text, command, tokens_in, tokens_out, cost, retries, truncated)
 
     def close(self) -> None:
         self._client.close()
