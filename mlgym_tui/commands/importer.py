@@ -16,9 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "import",
         help="import MLGym / SWE-agent .traj files as run folders",
         description="Turn an MLGym or SWE-agent .traj file, or every .traj under a folder (with the "
-        "results.json beside each), into run folders that replay, score and export read like any other. "
-        "Model, task and attempt come from the MLGym folder name; unknown tasks are imported with a "
-        "warning. A file imported before is not imported twice.",
+        "results.json beside each; symlinked folders are followed), into run folders that replay, score and "
+        "export read like any other. MLGym folders with only a results.json import as runs with scores and "
+        "no steps. Model, task and attempt come from the MLGym folder name; unknown tasks are imported with "
+        "a warning. A file imported before is not imported twice. The last line sums up what happened.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=".traj file or folder to search")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="folder for run folders (default: ./runs)")
@@ -27,16 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from mlgym_tui.core.formats.importing import ImportReport, import_path
+    from mlgym_tui.core.formats.importing import ImportedSources, ImportReport, import_path
 
     out = Path(args.out)
     total = ImportReport()
+    existing, seen = ImportedSources(out), {}
     for path in args.paths:
-        report = import_path(Path(path), out)
-        total.written += report.written
-        total.already += report.already
-        total.failed += report.failed
-        total.warnings += report.warnings
+        total.add(import_path(Path(path), out, existing, seen))
     if not args.quiet:
         for warning in total.warnings:
             print(f"mlgym-tui: warning: {warning}", file=sys.stderr)
@@ -44,8 +42,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"imported: {folder}")
     for source, folder in total.already:
         print(f"already imported: {source} -> {folder}")
+    for source, reason in total.skipped:
+        print(f"skipped: {source}: {reason}")
     for exc in total.failed:
         print(f"mlgym-tui: error: {exc.path}: {exc.reason}", file=sys.stderr)
+    print(total.summary())
     if total.failed and not (total.written or total.already):
         raise UserError(f"nothing imported ({len(total.failed)} file(s) failed)")
     return 2 if total.failed else 0

@@ -222,6 +222,12 @@ class EpisodeResult:
     task_source: str = "mlgym-tui"
     """Where the task's definition came from: this project's ``tasks/`` or an MLGym checkout (``mlgym``);
     ``source`` is who ran the episode."""
+    source_exit_status: str | None = None
+    """Imported runs: the exit status exactly as the other system wrote it (``exit_status`` is ours)."""
+    source_last_action: str | None = None
+    """Imported runs whose source status is empty: the last action, by which MLGym names such an ending."""
+    source_id: str | None = None
+    """Imported runs: ``sha256:<hex>`` of the source file, so the same source reached twice is one run."""
 
     @property
     def final_score(self) -> float | None:
@@ -255,6 +261,15 @@ class EpisodeResult:
             "ended": self.ended,
             "source": self.source,
             "task_source": self.task_source,
+            **{
+                k: v
+                for k, v in (
+                    ("source_exit_status", self.source_exit_status),
+                    ("source_last_action", self.source_last_action),
+                    ("source_id", self.source_id),
+                )
+                if v is not None
+            },
             # MLGym's results.json shape: every scored evaluation in order, the final one last.
             "agent": scored,
             "baseline": self.baseline,
@@ -285,7 +300,14 @@ class EpisodeResult:
             ended=raw.get("ended", ""),
             source=raw.get("source", "mlgym-tui"),
             task_source=raw.get("task_source", "mlgym-tui"),
+            source_exit_status=_optional_str(raw.get("source_exit_status")),
+            source_last_action=_optional_str(raw.get("source_last_action")),
+            source_id=_optional_str(raw.get("source_id")),
         )
+
+
+def _optional_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def write_result(folder: Path, result: EpisodeResult) -> Path:

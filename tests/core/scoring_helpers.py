@@ -9,7 +9,8 @@ from mlgym_tui.core.scoring import RunRecord, RunSet, TaskInfo
 
 def record(task: str, agent: str, submission: float | None, validations: tuple[float, ...] = (),
            direction: str = "max", baseline: float | None = None, attempt: int = 0, cost: float = 0.0,
-           status: str = "submitted", model: str | None = None) -> RunRecord:
+           status: str = "submitted", model: str | None = None, stand_in: bool = False,
+           source: str = "mlgym-tui") -> RunRecord:
     return RunRecord(
         folder=Path(f"/runs/{task}/{agent}/{attempt}"),
         task=task,
@@ -25,6 +26,8 @@ def record(task: str, agent: str, submission: float | None, validations: tuple[f
         cost=cost,
         seed=attempt,
         started=f"2025-01-01T00:00:{attempt:02d}",
+        stand_in=stand_in,
+        source=source,
     )
 
 

@@ -87,7 +87,8 @@ def test_folder_layout_and_header_of_an_imported_run(imported: dict[str, Path]) 
 def test_importing_twice_does_not_duplicate(tmp_path: Path) -> None:
     assert cli("import", str(FIXTURES), "--out", str(tmp_path), "-q").returncode == 0
     again = cli("import", str(FIXTURES), "--out", str(tmp_path), "-q")
-    assert again.returncode == 0 and again.stdout.count("already imported") == 2
+    assert again.returncode == 0 and again.stdout.count("already imported: ") == 2
+    assert again.stdout.splitlines()[-1] == "0 imported, 2 already imported, 0 skipped, 0 failed"
     assert len(list(tmp_path.rglob("result.json"))) == 2
 
 

@@ -57,12 +57,16 @@ def test_score_prints_every_table_over_real_and_imported_runs_and_skips_broken_o
     proc = cli("score", str(root))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "4 run(s), 2 task(s)" in out
-    for heading in ("Best Attempt@all per task", "Best Submission@all per task",
+    # Our prisonersDilemma runs and MLGym's were graded against different baselines: two rows.
+    assert "4 run(s) scored of 8 found, 3 task(s)" in out
+    assert "left out: 3 unreadable, 1 unfinished" in out
+    assert "prisonersDilemma [mlgym]" in out and "scored as separate tasks" in out
+    for heading in ("Tasks (each scored", "Best Attempt@all per task", "Best Submission@all per task",
                     "Area under the performance profile", "How runs ended", "Cost"):
         assert heading in out
     for name in ("baseline", "mlgym/metagen-gemini-15-pro", "mlgym/metagen-gpt4o2", BASELINE):
         assert name in out
+    assert max(len(line) for line in out.splitlines()) <= 120
     assert "2.628" in out and "0.8193" in out  # Best Attempt of the MLGym runs
     assert "Traceback" not in proc.stderr
     assert "truncated/result.json: not valid JSON" in proc.stderr

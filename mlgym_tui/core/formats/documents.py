@@ -98,7 +98,7 @@ def to_traj(run: LoadedRun) -> dict[str, Any]:
                 "tokens_received": g.tokens_out,
                 "api_calls": sum(int(e.data.get("calls", 0) or 0) for e in run.events if str(e.kind) == "model_usage"),
             },
-            "exit_status": mlgym_exit_status(g.exit_status),
+            "exit_status": _exit_status(run),
             "submission": "workspace" if submission is not None else None,
             "score": scores,
             "mlgym_tui": {
@@ -113,6 +113,17 @@ def to_traj(run: LoadedRun) -> dict[str, Any]:
             },
         },
     }
+
+
+def _exit_status(run: LoadedRun) -> str:
+    """The source's own string for an imported run (kept verbatim); ours in MLGym's spelling otherwise."""
+    r = run.result
+    if r is not None and r.source_exit_status is not None:
+        return r.source_exit_status
+    g = grade(run)
+    sub = r.submission if r is not None else None
+    valid = g.score is not None if g.finished else None
+    return mlgym_exit_status(g.exit_status, valid, sub.error if sub is not None else "no submission")
 
 
 def export_traj(run: LoadedRun) -> str:

@@ -86,7 +86,8 @@ def grade(run: LoadedRun) -> Grade:
         score = r.final_score
         baseline = _num(r.baseline.get(r.primary_metric)) if r.baseline else baseline
         status = r.exit_status
-        group = exit_group(status, score is not None, sub.error if sub else "no submission")
+        group = exit_group(status, score is not None, sub.error if sub else "no submission",
+                           source_status=r.source_exit_status, last_action=r.source_last_action)
         steps, wall, cost, t_in, t_out = r.steps, r.wall_time, r.cost, r.tokens_in, r.tokens_out
         metric, direction, stand_in, source = r.primary_metric, r.direction, r.stand_in, r.source
     else:

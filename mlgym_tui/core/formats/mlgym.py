@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.exit_strings import mlgym_from_ours, ours_from_mlgym, split_mlgym
 from mlgym_tui.core.exits import ExitStatus
+from mlgym_tui.core.metric_names import find_metric
 from mlgym_tui.core.observations import editor_events
 from mlgym_tui.core.trajectory import (
     SCHEMA,
@@ -108,6 +110,10 @@ def parse_run_name(name: str, task_hint: str | None = None) -> dict[str, Any]:
         out["model"] = plain[1]  # SWE-agent: user__model__dataset__config
         if len(plain) > 3:
             out["config"] = plain[3]
+    elif "attempt" in out:  # MLGym's shape without a file name to go by: model__task__config__…__run_N
+        out["model"], out["task"] = plain[0], plain[1]
+        if len(plain) > 2:
+            out["config"] = plain[2]
     return out
 
 
@@ -118,36 +124,13 @@ def guess_direction(metric: str) -> str:
 
 
 def normalize_exit_status(raw: str) -> str:
-    """MLGym / SWE-agent exit strings as our :class:`ExitStatus` values (unknown ones kept as they are)."""
-    low = raw.strip().lower()
-    if low == "submitted":
-        return ExitStatus.SUBMITTED
-    table = (
-        ("max_steps", ExitStatus.MAX_STEPS),
-        ("wall_time", ExitStatus.WALL_TIME),
-        ("context", ExitStatus.CONTEXT),
-        ("cost", ExitStatus.COST),
-        ("format", ExitStatus.FORMAT),
-        ("api", ExitStatus.API),
-        ("permission", ExitStatus.PERMISSION),
-        ("early_exit", ExitStatus.ERROR),
-        ("runtime", ExitStatus.RUNTIME),
-        ("interrupt", ExitStatus.INTERRUPTED),
-        ("error", ExitStatus.ERROR),
-    )
-    for key, status in table:
-        if key in low:
-            return str(status)
-    return raw.strip() or str(ExitStatus.ERROR)
+    """MLGym / SWE-agent exit strings as our :class:`ExitStatus` values (see :mod:`~mlgym_tui.core.exit_strings`)."""
+    return ours_from_mlgym(raw)
 
 
-def mlgym_exit_status(status: str) -> str:
-    """Our exit status as the string MLGym writes (inverse of :func:`normalize_exit_status`)."""
-    if status == ExitStatus.SUBMITTED:
-        return "submitted"
-    if status.startswith("autosubmission_"):
-        return f"autosubmission ({status.removeprefix('autosubmission_')})"
-    return status
+def mlgym_exit_status(status: str, submission_valid: bool | None = None, submission_error: str | None = None) -> str:
+    """Our exit status as the string MLGym writes (see :func:`~mlgym_tui.core.exit_strings.mlgym_from_ours`)."""
+    return mlgym_from_ours(status, submission_valid, submission_error)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -270,6 +253,43 @@ def _score_list(value: Any, where: str, warnings: list[str]) -> list[dict[str, f
     return [{str(k): float(v) for k, v in d.items() if _is_number(v)} for d in value]
 
 
+def _primary_metric(
+    task: str,
+    scores: list[dict[str, float]] | None,
+    baseline: dict[str, float],
+    ours: dict[str, Any],
+    is_mlgym: bool,
+    warnings: list[str],
+) -> tuple[str, str]:
+    """The run's primary metric, under the name its scores use, and its direction.
+
+    Our own exports say it (``info.mlgym_tui``). Otherwise the task's metric from ``tasks/<id>/task.yaml``,
+    found among the scores' names directly or through :data:`~mlgym_tui.core.metric_names.METRIC_ALIASES`
+    (MLGym's ``BLEU Score`` is our ``BLEU``); a run with no scores takes the task's name. The baseline's
+    names are not consulted: a baseline recorded under another name than the run's scores measured
+    something else (MLGym's early mountain-car runs record ``Reward`` beside scores in ``Reward Mean``).
+    """
+    from mlgym_tui.core.scoring.board import local_task_info
+
+    if ours.get("metric"):
+        return str(ours["metric"]), "min" if ours.get("direction") == "min" else "max"
+    known = local_task_info(task)
+    names = next((s for s in (scores or []) if s), {})
+    if known is not None:
+        found = find_metric(known.metric, names) if names else known.metric
+        if found is not None:
+            return found, "min" if known.direction == "min" else "max"
+    metric = next(iter(names or baseline), "score")
+    direction = guess_direction(metric)
+    if is_mlgym:
+        where = "is not in tasks/" if known is None else f"reports no '{known.metric}'"
+        warnings.append(
+            f"task '{task}' {where}: imported anyway; '{metric}' taken as the primary metric, "
+            f"{'higher' if direction == 'max' else 'lower'} is better (guessed from its name)"
+        )
+    return metric, "min" if direction == "min" else "max"
+
+
 def read_traj(path: Path) -> ImportedRun:
     """Read one ``.traj`` (and the ``results.json`` beside it) into our events and result.
 
@@ -277,8 +297,6 @@ def read_traj(path: Path) -> ImportedRun:
     large); everything else (odd types, missing scores, unknown task, cut observations) becomes a
     warning on the returned run.
     """
-    from mlgym_tui.core.scoring.board import local_task_info
-
     path = Path(path)
     raw, data = _load_json(path, "trajectory file", MAX_TRAJ_BYTES)
     if not isinstance(raw, dict):
@@ -312,28 +330,11 @@ def read_traj(path: Path) -> ImportedRun:
     if not baseline_metrics and isinstance(ours.get("baseline"), dict):
         baseline_metrics = {k: float(v) for k, v in ours["baseline"].items() if _is_number(v)}
 
-    known = local_task_info(task)
-    metric = str(ours.get("metric") or "")
-    direction = str(ours.get("direction") or "")
-    first_metrics = next((s for s in (scores or []) if s), baseline_metrics)
-    if not metric and known is not None and (not first_metrics or known.metric in first_metrics):
-        metric, direction = known.metric, known.direction
-    if not metric:
-        metric = next(iter(first_metrics), "score")
-        direction = guess_direction(metric)
-        if is_mlgym:
-            where = "is not in tasks/" if known is None else f"reports no '{known.metric}'"
-            warnings.append(
-                f"task '{task}' {where}: imported anyway; '{metric}' taken as the primary metric, "
-                f"{'higher' if direction == 'max' else 'lower'} is better (guessed from its name)"
-            )
-    elif known is None and not ours and is_mlgym:
-        warnings.append(f"task '{task}' is not in tasks/: imported anyway")
+    metric, direction = _primary_metric(task, scores, baseline_metrics, ours, is_mlgym, warnings)
     if not is_mlgym:
         warnings.append(f"task '{task}': SWE-agent trajectory, imported without scores")
     elif scores is None:
         warnings.append("no results.json beside the file and no 'score' in its info: imported without scores")
-    direction = "min" if direction == "min" else "max"
 
     # Event times: MLGym records only how long each step ran, so the timeline is rebuilt from those,
     # ending at the file's modification time.
@@ -355,15 +356,21 @@ def read_traj(path: Path) -> ImportedRun:
     tokens_in = int(_seconds(model_stats.get("tokens_sent", 0)))
     tokens_out = int(_seconds(model_stats.get("tokens_received", 0)))
     calls = int(_seconds(model_stats.get("api_calls", 0)))
-    raw_status = info.get("exit_status")
-    raw_status = raw_status if isinstance(raw_status, str) and raw_status else "unknown"
-    status = normalize_exit_status(raw_status)
+    history = raw.get("history") if isinstance(raw.get("history"), list) else []
+    source_status = info.get("exit_status") if isinstance(info.get("exit_status"), str) else None
+    raw_status = source_status or "unknown"
+    status = normalize_exit_status(source_status or "")
+    last_action = None
+    if source_status == "":  # MLGym's scripts name such an ending by the last action
+        last_action = next((str(h.get("action") or "").strip() for h in reversed(history)
+                            if isinstance(h, dict) and h.get("role") == "assistant"), None)
+        if last_action is None and steps and isinstance(steps[-1], dict):
+            last_action = str(steps[-1].get("action") or "").strip()
     base_score = baseline_metrics.get(metric)
 
     emit(EventKind.EPISODE_STARTED, 0, clock, task=task, task_name=task, agent=agent, model=model,
          backend=agent, seed=attempt, max_steps=None, wall_time=None, cost_limit=names.get("cost_limit"),
          metric=metric, direction=direction, baseline=base_score, stand_in=False, imported=True)
-    history = raw.get("history") if isinstance(raw.get("history"), list) else []
     task_text = next((h.get("content") for h in history if isinstance(h, dict) and h.get("role") == "user"), "")
     if not isinstance(task_text, str):
         task_text = _text(task_text, "history[1].content", warnings)
@@ -413,8 +420,8 @@ def read_traj(path: Path) -> ImportedRun:
         if len(scores) == len(valid_idx) + 1:
             for k, metrics in zip(valid_idx, scores[:-1], strict=True):
                 validations[k] = _with_metrics(validations[k], metrics, metric)
-        elif len(scores) == len(valid_idx) and status != ExitStatus.SUBMITTED:
-            final = None  # every score belongs to a validation: the autosubmission produced none
+        elif len(scores) == len(valid_idx) and not _final_scored(source_status):
+            final = None  # every score belongs to a validation: the final evaluation produced none
             for k, metrics in zip(valid_idx, scores, strict=True):
                 validations[k] = _with_metrics(validations[k], metrics, metric)
         else:
@@ -430,7 +437,7 @@ def read_traj(path: Path) -> ImportedRun:
             submission = Evaluation(step=submit_step or len(steps), valid=score is not None, metrics=final,
                                     score=score, error=None if score is not None else f"no '{metric}' in the final score")
         elif status in (ExitStatus.SUBMITTED,) or submit_step is not None:
-            submission = Evaluation(step=submit_step or len(steps), valid=False, error="no score for the submission")
+            submission = Evaluation(step=submit_step or len(steps), valid=False, error=_final_error(source_status))
     if submission is not None:
         emit(EventKind.SUBMISSION, submission.step, clock, **_evaluation_data(submission, base_score, metric, direction))
     if cost or tokens_in or tokens_out or calls:
@@ -465,7 +472,7 @@ def read_traj(path: Path) -> ImportedRun:
             "file": path.name,
             "folder": path.parent.name,
             "sha256": sha,
-            "exit_status": raw_status,
+            "exit_status": raw_status if source_status is None else source_status,
             "environment": str(raw.get("environment", "")),
             "times": "synthesized from execution_time",
             "editor": "file_opened / file_changed synthesized from the editor tools' answers",
@@ -492,8 +499,28 @@ def read_traj(path: Path) -> ImportedRun:
         started=_iso(start_time),
         ended=_iso(clock),
         source=source,
+        source_exit_status=source_status,
+        source_last_action=last_action,
+        source_id=f"sha256:{sha}",
     )
     return ImportedRun(source=path, header=header, events=events, result=result, sha256=sha, warnings=warnings)
+
+
+def _final_scored(source_status: str | None) -> bool:
+    """Whether the source says its final evaluation produced a score (so the last score is the submission)."""
+    text = (source_status or "").strip()
+    shape = split_mlgym(text)
+    return text == "submitted" or (shape is not None and shape[0] == "autosubmission")
+
+
+def _final_error(source_status: str | None) -> str:
+    shape = split_mlgym((source_status or "").strip())
+    outcome = shape[0] if shape else ""
+    if outcome == "evaluation_format_error":
+        return f"the evaluation rejected the submission ({source_status})"
+    if outcome == "submission_not_found":
+        return f"submission artefact not found ({source_status})"
+    return "no score for the submission"
 
 
 def _with_metrics(ev: Evaluation, metrics: dict[str, float], metric: str) -> Evaluation:

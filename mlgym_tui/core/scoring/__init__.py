@@ -8,9 +8,11 @@ Typical use (the ``score`` command and the TUI's Scoreboard screen do exactly th
     board = scoreboard(runs, attempts=3)   # tau_max=None: chosen from the data
     print(render_text(board))
 
-Modules: :mod:`.runs` (finding and reading run folders), :mod:`.profiles` (ratios, profiles, AUP as pure
-functions), :mod:`.exit_groups` (exit statuses grouped as in the paper), :mod:`.board` (the tables),
-:mod:`.render` (text, Markdown, CSV, JSON).
+Modules: :mod:`.runs` (finding and reading run folders, duplicates), :mod:`.selection` (filters),
+:mod:`.grading` (which runs are scored together: each against the baseline it was graded with),
+:mod:`.profiles` (ratios, profiles, AUP as pure functions), :mod:`.exit_groups` (exit statuses grouped as
+in the paper), :mod:`.notes` (notes, grouped), :mod:`.board` (the tables), :mod:`.render` (text, Markdown,
+CSV, JSON).
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from mlgym_tui.core.scoring.board import (
     ExitBreakdown,
     MeasureTable,
     Scoreboard,
-    TaskInfo,
     TaskRow,
     scoreboard,
 )
-from mlgym_tui.core.scoring.exit_groups import EXIT_GROUPS, exit_group
+from mlgym_tui.core.scoring.exit_groups import EXIT_GROUPS, MLGYM_EXIT_GROUPS, exit_group, exit_groups
+from mlgym_tui.core.scoring.grading import ScoredTask, TaskInfo, group_runs
+from mlgym_tui.core.scoring.notes import Note
 from mlgym_tui.core.scoring.profiles import (
-    FALLBACK_TAU_MAX,
     INFEASIBLE_MARGIN,
+    MLGYM_AUP_GRID,
     ProfileCurve,
     Ratio,
     area_under_profile,
@@ -39,28 +42,34 @@ from mlgym_tui.core.scoring.profiles import (
 )
 from mlgym_tui.core.scoring.render import RENDERERS, render_csv, render_json, render_markdown, render_text
 from mlgym_tui.core.scoring.runs import Problem, RunRecord, RunSet, load_runs
+from mlgym_tui.core.scoring.selection import select_runs, split_patterns
 
 __all__ = [
     "BASELINE",
     "EXIT_GROUPS",
-    "FALLBACK_TAU_MAX",
     "INFEASIBLE_MARGIN",
     "MEASURES",
+    "MLGYM_AUP_GRID",
+    "MLGYM_EXIT_GROUPS",
     "RENDERERS",
     "CostRow",
     "ExitBreakdown",
     "MeasureTable",
+    "Note",
     "Problem",
     "ProfileCurve",
     "Ratio",
     "RunRecord",
     "RunSet",
+    "ScoredTask",
     "Scoreboard",
     "TaskInfo",
     "TaskRow",
     "area_under_profile",
     "auto_tau_max",
     "exit_group",
+    "exit_groups",
+    "group_runs",
     "load_runs",
     "performance_profile",
     "performance_ratios",
@@ -69,4 +78,6 @@ __all__ = [
     "render_markdown",
     "render_text",
     "scoreboard",
+    "select_runs",
+    "split_patterns",
 ]

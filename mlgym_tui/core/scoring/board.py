@@ -7,14 +7,15 @@ This is the API the ``score`` command and the TUI's Scoreboard screen share. Eve
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mlgym_tui.core.scoring.exit_groups import EXIT_GROUPS, exit_group
+from mlgym_tui.core.scoring.exit_groups import EXIT_GROUPS, exit_groups
+from mlgym_tui.core.scoring.grading import TaskInfo, group_runs
+from mlgym_tui.core.scoring.notes import Note, grouped
 from mlgym_tui.core.scoring.profiles import (
-    Direction,
     ProfileCurve,
     Ratio,
     area_under_profile,
@@ -35,19 +36,13 @@ MEASURES: dict[str, str] = {
 runs; Best Submission@k: the best final submission among them."""
 
 
-@dataclass(frozen=True)
-class TaskInfo:
-    """What scoring needs to know about a task besides its runs."""
-
-    metric: str
-    direction: Direction
-    baseline: float | None
-    stand_in: bool = False
-
-
 @dataclass
 class TaskRow:
-    """One task: its metric and baseline, and each competitor's best scores (None: no valid score)."""
+    """One row: a task as its runs were graded, and each competitor's best scores (None: no valid score).
+
+    ``task`` is the row's label: the task id, or the id with a ``[source]`` tag when runs of one id were
+    graded against different baselines or metrics (see :mod:`.grading`); ``task_id`` is the plain id.
+    """
 
     task: str
     metric: str
@@ -60,6 +55,7 @@ class TaskRow:
     best_attempt: dict[str, float | None]
     best_submission: dict[str, float | None]
     notes: list[str] = field(default_factory=list)
+    task_id: str = ""
 
     def best(self, measure: str) -> dict[str, float | None]:
         return self.best_attempt if measure == "best_attempt" else self.best_submission
@@ -81,6 +77,8 @@ class MeasureTable:
     profiles: dict[str, ProfileCurve]
     aup: dict[str, float]
     left_out: list[str] = field(default_factory=list)
+    aup_grid: int | None = None
+    """None: the exact area; N: evaluated on MLGym's N-point grid (see :func:`~.profiles.area_under_profile`)."""
 
 
 @dataclass
@@ -89,6 +87,9 @@ class ExitBreakdown:
 
     groups: list[str]
     counts: dict[str, dict[str, int]]
+    """Competitor → group → runs in it (a run can be in two groups, as in the paper)."""
+    runs: dict[str, int] = field(default_factory=dict)
+    """Competitor → runs counted."""
 
     def used_groups(self) -> list[str]:
         """The groups that occur at all, in display order."""
@@ -123,11 +124,20 @@ class Scoreboard:
     runs: int
     problems: list[str] = field(default_factory=list)
     in_progress: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Why runs that were found are not in the tables → how many (beyond k attempts, duplicates …)."""
+    found: int = 0
+    """Runs found under the given folders, scored or not (problems and unfinished ones included)."""
 
     @property
     def stand_in_tasks(self) -> list[str]:
         return [t.task for t in self.tasks if t.stand_in]
+
+    @property
+    def grouped_notes(self) -> list[str]:
+        """The notes, one line per distinct message (see :func:`.notes.grouped`)."""
+        return grouped(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (ratios as numbers with their reasons, profiles as step lists)."""
@@ -139,6 +149,7 @@ class Scoreboard:
                 "tau_max_auto": table.tau_max_auto,
                 "tasks": table.tasks,
                 "left_out": table.left_out,
+                "aup_grid": table.aup_grid,
                 "aup": table.aup,
                 "ratios": {
                     task: {c: {"ratio": r.value, "log10": r.log10, "score": r.score, "infeasible": r.reason}
@@ -156,11 +167,13 @@ class Scoreboard:
             "tasks": [asdict(t) for t in self.tasks],
             "stand_in_tasks": self.stand_in_tasks,
             "measures": measures,
-            "exits": {"groups": self.exits.used_groups(), "counts": self.exits.counts},
+            "exits": {"groups": self.exits.used_groups(), "counts": self.exits.counts, "runs": self.exits.runs},
             "costs": [asdict(c) for c in self.costs],
             "problems": self.problems,
             "in_progress": self.in_progress,
-            "notes": self.notes,
+            "notes": [{"message": n.message, "where": n.where} for n in self.notes],
+            "left_out": self.left_out,
+            "found": self.found,
         }
 
 
@@ -182,40 +195,27 @@ def _best(values: list[float], direction: str) -> float | None:
     return max(values) if direction == "max" else min(values)
 
 
-def _attempt_order(run: RunRecord) -> tuple[str, int, str]:
-    return (run.started, run.seed, str(run.folder))
-
-
-def _task_info(task: str, runs: list[RunRecord], lookup: Callable[[str], TaskInfo | None]) -> TaskInfo:
-    """The task's own config when there is one, else what most of its runs recorded."""
-    info = lookup(task)
-    if info is not None:
-        return info
-    metric = Counter(r.metric for r in runs).most_common(1)[0][0]
-    direction = Counter(r.direction for r in runs if r.metric == metric).most_common(1)[0][0]
-    baselines = Counter(r.baseline for r in runs if r.metric == metric and r.baseline is not None)
-    baseline = baselines.most_common(1)[0][0] if baselines else None
-    return TaskInfo(metric, "min" if direction == "min" else "max", baseline)
-
-
 def scoreboard(
     runs: RunSet,
     attempts: int | None = None,
     tau_max: float | None = None,
     include_baseline: bool = True,
     task_info: Callable[[str], TaskInfo | None] = local_task_info,
+    aup_grid: int | None = None,
 ) -> Scoreboard:
     """Score ``runs`` the way the MLGym paper does.
 
-    - ``attempts`` (k): only each competitor's first k runs per task count (ordered by start time, then
-      seed); None counts every run.
+    - Runs are scored against the metric, direction and baseline they were graded with; runs of one task
+      id graded differently become separate rows (see :mod:`.grading`).
+    - ``attempts`` (k): only each competitor's first k runs per task count, in the order of their
+      recorded attempt index (MLGym's ``run_N``, a batch cell's attempt, else the seed), then start time;
+      None counts every run.
     - ``tau_max``: the right end of the profiles and of the AUP integral, in log10-ratio units. None picks
-      it from the data per measure (the largest log10 ratio, where every profile reaches its final
-      value; see :func:`~mlgym_tui.core.scoring.profiles.auto_tau_max`). Fix it to compare AUPs across
-      different sets of runs.
+      it as MLGym does (see :func:`~mlgym_tui.core.scoring.profiles.auto_tau_max`), one value for both
+      measures. Fix it to compare AUPs across different sets of runs.
     - ``include_baseline``: the task baseline competes as :data:`BASELINE`, as in the paper.
-    - ``task_info``: where a task's metric, direction, baseline and stand-in flag come from (default:
-      ``tasks/<id>/task.yaml``; a task not there takes them from its runs).
+    - ``task_info``: fills in what a task's runs do not record (default: ``tasks/<id>/task.yaml``).
+    - ``aup_grid``: None for the exact area; N to evaluate it on MLGym's N-point grid.
 
     Infeasible scores (missing, failed, not positive, worse than the baseline) get the task's worst
     feasible ratio × 1.05. Nothing here raises for odd data; oddities become ``notes``.
@@ -224,76 +224,73 @@ def scoreboard(
         raise ValueError("attempts must be at least 1")
     if tau_max is not None and not (tau_max > 0 and math.isfinite(tau_max)):
         raise ValueError("tau_max must be a positive number")
-    notes: list[str] = []
-    by_task: dict[str, list[RunRecord]] = defaultdict(list)
-    for run in runs.runs:
-        by_task[run.task].append(run)
+    scored_tasks, notes = group_runs(runs.runs, task_info)
     agents = sorted({r.competitor for r in runs.runs})
     competitors = agents + ([BASELINE] if include_baseline else [])
 
     rows: list[TaskRow] = []
     counted: list[RunRecord] = []
-    for task in sorted(by_task):
-        task_runs = by_task[task]
-        info = _task_info(task, task_runs, task_info)
-        row_notes: list[str] = []
-        usable = [r for r in task_runs if r.metric == info.metric]
-        for r in task_runs:
-            if r.metric != info.metric:
-                row_notes.append(f"{r.folder}: scored on '{r.metric}', not the task's '{info.metric}'; left out")
-        other_baselines = sorted({r.baseline for r in usable if r.baseline is not None and info.baseline is not None
-                                  and not math.isclose(r.baseline, info.baseline, rel_tol=1e-9)})
-        if other_baselines:
-            row_notes.append(
-                f"some runs were graded against another baseline ({', '.join(f'{b:g}' for b in other_baselines)});"
-                f" this table uses {info.baseline:g}"
-            )
-        grouped: dict[str, list[RunRecord]] = defaultdict(list)
-        for r in sorted(usable, key=_attempt_order):
-            grouped[r.competitor].append(r)
+    beyond_k = 0
+    short: list[Note] = []
+    for st in scored_tasks:
+        grouped_runs: dict[str, list[RunRecord]] = defaultdict(list)
+        for r in sorted(st.runs, key=lambda r: r.attempt_order):
+            grouped_runs[r.competitor].append(r)
         best_attempt: dict[str, float | None] = {}
         best_submission: dict[str, float | None] = {}
         run_counts: dict[str, int] = {}
         for name in agents:
-            chosen = grouped.get(name, [])[: attempts or None]
+            mine = grouped_runs.get(name, [])
+            chosen = mine[: attempts or None]
+            beyond_k += len(mine) - len(chosen)
             if attempts and chosen and len(chosen) < attempts:
-                row_notes.append(f"{name} has {len(chosen)} of {attempts} attempts")
+                short.append(Note(f"{name} has {len(chosen)} of {attempts} attempts", st.label))
             counted.extend(chosen)
             run_counts[name] = len(chosen)
-            best_attempt[name] = _best([s for r in chosen for s in r.all_scores], info.direction)
-            best_submission[name] = _best(
-                [r.submission_score for r in chosen if r.submission_score is not None], info.direction
-            )
+            best_attempt[name] = _best([s for r in chosen for s in r.all_scores], st.direction)
+            best_submission[name] = _best([f for r in chosen if (f := r.final_score) is not None], st.direction)
         if include_baseline:
-            best_attempt[BASELINE] = best_submission[BASELINE] = info.baseline
+            best_attempt[BASELINE] = best_submission[BASELINE] = st.baseline
             run_counts[BASELINE] = 0
         rows.append(
             TaskRow(
-                task=task,
-                metric=info.metric,
-                direction=info.direction,
-                baseline=info.baseline,
-                stand_in=info.stand_in or any(r.stand_in for r in usable),
-                sources=sorted({r.source for r in usable}),
+                task=st.label,
+                metric=st.metric,
+                direction=st.direction,
+                baseline=st.baseline,
+                stand_in=st.stand_in,
+                sources=st.sources,
                 runs=run_counts,
                 best_attempt=best_attempt,
                 best_submission=best_submission,
-                notes=row_notes,
+                task_id=st.task,
             )
         )
-        if len({r.source for r in usable}) > 1:
-            row_notes.append(
-                f"runs from different sources ({', '.join(sorted({r.source for r in usable}))}): their evaluations may differ"
-            )
 
-    measures = {key: _measure(key, rows, competitors, tau_max) for key in MEASURES}
-    exits = ExitBreakdown(groups=list(EXIT_GROUPS), counts={name: {} for name in agents})
+    ratios = {key: _ratios(key, rows, competitors) for key in MEASURES}
+    worst = [max(r.value for r in table.values() if r.feasible and r.value is not None)
+             for by_task in ratios.values() for table in by_task[0].values()]
+    chosen_tau = tau_max if tau_max is not None else auto_tau_max(worst)
+    measures = {key: _measure(key, *ratios[key], competitors, chosen_tau, tau_max is None, aup_grid)
+                for key in MEASURES}
+    exits = ExitBreakdown(groups=list(EXIT_GROUPS), counts={name: {} for name in agents},
+                          runs={name: 0 for name in agents})
     for r in counted:
-        group = exit_group(r.exit_status, r.submission_valid, r.submission_error)
-        exits.counts[r.competitor][group] = exits.counts[r.competitor].get(group, 0) + 1
+        exits.runs[r.competitor] += 1
+        for group in exit_groups(r.exit_status, r.submission_valid, r.submission_error,
+                                 source_status=r.source_exit_status, last_action=r.last_action):
+            exits.counts[r.competitor][group] = exits.counts[r.competitor].get(group, 0) + 1
     costs = _costs(agents, counted, len(rows), measures)
-    for row in rows:
-        notes.extend(f"{row.task}: {n}" for n in row.notes)
+    left_out = {
+        "beyond the first k attempts": beyond_k,
+        "same source counted once": len(runs.duplicates),
+        "unreadable": len(runs.problems),
+        "unfinished": len(runs.in_progress),
+        "without scores (SWE-agent)": runs.unscored,
+        "filtered out": runs.filtered_out,
+    }
+    duplicate_notes = [Note("the same source run reached twice (a raw folder and its import, or a link); counted once",
+                            f"{dup} = {first}") for dup, first in runs.duplicates]
     return Scoreboard(
         competitors=competitors,
         tasks=rows,
@@ -304,11 +301,16 @@ def scoreboard(
         runs=len(counted),
         problems=[str(p) for p in runs.problems],
         in_progress=[str(p) for p in runs.in_progress],
-        notes=notes + list(runs.warnings),
+        notes=notes + duplicate_notes + short + list(runs.warnings),
+        left_out={k: v for k, v in left_out.items() if v},
+        found=len(runs.runs) + sum(left_out.values()) - beyond_k,
     )
 
 
-def _measure(key: str, rows: list[TaskRow], competitors: list[str], tau_max: float | None) -> MeasureTable:
+def _ratios(
+    key: str, rows: list[TaskRow], competitors: list[str]
+) -> tuple[dict[str, dict[str, Ratio]], list[str]]:
+    """Ratios of each task on which someone is feasible, and the tasks left out (nobody is)."""
     ratios: dict[str, dict[str, Ratio]] = {}
     left_out: list[str] = []
     for row in rows:
@@ -321,20 +323,31 @@ def _measure(key: str, rows: list[TaskRow], competitors: list[str], tau_max: flo
             left_out.append(row.task)
             continue
         ratios[row.task] = table
+    return ratios, left_out
+
+
+def _measure(
+    key: str,
+    ratios: dict[str, dict[str, Ratio]],
+    left_out: list[str],
+    competitors: list[str],
+    tau_max: float,
+    auto: bool,
+    aup_grid: int | None,
+) -> MeasureTable:
     logs = {c: [ratios[t][c].log10 for t in ratios] for c in competitors}
-    chosen = tau_max if tau_max is not None else auto_tau_max([x for xs in logs.values() for x in xs])
     return MeasureTable(
         measure=key,
         title=MEASURES[key],
-        tau_max=chosen,
-        tau_max_auto=tau_max is None,
+        tau_max=tau_max,
+        tau_max_auto=auto,
         tasks=list(ratios),
         ratios=ratios,
         profiles={c: performance_profile(c, logs[c]) for c in competitors},
-        aup={c: area_under_profile(logs[c], chosen) for c in competitors},
+        aup={c: area_under_profile(logs[c], tau_max, aup_grid) for c in competitors},
         left_out=left_out,
+        aup_grid=aup_grid,
     )
-
 
 def _costs(agents: list[str], counted: list[RunRecord], n_tasks: int, measures: dict[str, MeasureTable]) -> list[CostRow]:
     out = []

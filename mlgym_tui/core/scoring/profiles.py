@@ -22,9 +22,8 @@ Direction = Literal["max", "min"]
 INFEASIBLE_MARGIN = 1.05
 """Infeasible scores get the worst feasible ratio on their task times this."""
 
-FALLBACK_TAU_MAX = math.log10(INFEASIBLE_MARGIN)
-"""τ_max used when every ratio is 1 (all competitors tie on every task): the profile still needs a
-width, and the infeasibility margin is the smallest gap the method distinguishes."""
+MLGYM_AUP_GRID = 500
+"""The number of τ points on which MLGym's scripts evaluate the area (``score --aup-grid 500``)."""
 
 
 @dataclass(frozen=True)
@@ -154,31 +153,45 @@ def performance_profile(name: str, log_ratios: Sequence[float | None]) -> Profil
     return ProfileCurve(name=name, steps=tuple(steps), tasks=n)
 
 
-def area_under_profile(log_ratios: Sequence[float | None], tau_max: float) -> float:
-    """AUP: the exact area under ρ(τ) on [0, τ_max].
+def area_under_profile(log_ratios: Sequence[float | None], tau_max: float, grid: int | None = None) -> float:
+    """AUP: the area under ρ(τ) on [0, τ_max].
 
-    The profile is a mean of unit steps, one per task, each starting at that task's log10 ratio x, so the
-    area is the mean over tasks of max(0, τ_max − x); a task with no ratio (None) adds nothing. The
-    result lies in [0, τ_max].
+    Exact by default: the profile is a mean of unit steps, one per task, each starting at that task's
+    log10 ratio x, so the area is the mean over tasks of max(0, τ_max − x); a task with no ratio (None)
+    adds nothing. The result lies in [0, τ_max].
+
+    ``grid`` = N evaluates it as MLGym's scripts do instead: ρ at N evenly spaced points from 0 to τ_max,
+    each held until the next (a left Riemann sum over N − 1 steps). That falls short of the exact area by
+    up to τ_max/(N − 1) per task; it exists to reproduce MLGym's published AUP figures digit for digit.
     """
     if not log_ratios or tau_max <= 0:
         return 0.0
+    if grid is not None and grid < 2:
+        raise ValueError("the AUP grid needs at least 2 points")
     total = 0.0
+    if grid is None:
+        for x in log_ratios:
+            if x is None or not math.isfinite(x):
+                continue
+            total += max(0.0, tau_max - max(0.0, x))
+        return min(tau_max, total / len(log_ratios))
+    step = tau_max / (grid - 1)
+    points = [i * step for i in range(grid - 1)]  # the last point starts no step
     for x in log_ratios:
         if x is None or not math.isfinite(x):
             continue
-        total += max(0.0, tau_max - max(0.0, x))
+        total += step * sum(1 for tau in points if x <= tau)
     return min(tau_max, total / len(log_ratios))
 
 
-def auto_tau_max(log_ratios: Sequence[float | None]) -> float:
-    """The default τ_max: the smallest τ at which every profile reaches its final value.
+def auto_tau_max(worst_ratios: Sequence[float]) -> float:
+    """The default τ_max, chosen as MLGym's scripts choose it.
 
-    That is the largest log10 ratio of any competitor on any task (an infeasible one, when there is one),
-    as the MLGym paper chooses it: every curve is complete, so AUP uses all the data and equals
-    τ_max − mean log10 ratio for every competitor. When every ratio is 1 it falls back to
-    :data:`FALLBACK_TAU_MAX`.
+    ``worst_ratios`` holds, for each task of each measure, the worst feasible performance ratio. Each
+    task asks for ⌈ratio × 1.05⌉ (the infeasible ratio, rounded up to a whole number); τ_max is the log10
+    of the largest of those, rounded up to one decimal. Every profile is then complete at τ_max (no
+    competitor's curve is cut off), both measures share it, and it is a round number that changes only
+    when the worst ratio crosses an integer. With no ratios at all it is log10 2 rounded up, 0.4.
     """
-    finite = [x for x in log_ratios if x is not None and math.isfinite(x)]
-    top = max(finite, default=0.0)
-    return top if top > 0 else FALLBACK_TAU_MAX
+    needed = max((math.ceil(w * INFEASIBLE_MARGIN) for w in worst_ratios if math.isfinite(w)), default=2)
+    return math.ceil(round(math.log10(max(needed, 2)) * 10, 9)) / 10

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgym_tui.core.scoring.notes import Note
 from mlgym_tui.core.trajectory import RESULT_FILE, TRAJECTORY_FILE, EpisodeResult
 
 MAX_RESULT_BYTES = 32 * 1024 * 1024
@@ -59,8 +60,33 @@ class RunRecord:
     steps: int = 0
     seed: int = 0
     started: str = ""
+    """Start time as recorded by the run (empty for imported runs, whose times are rebuilt, not recorded)."""
     stand_in: bool = False
     source: str = "mlgym-tui"
+    attempt: int | None = None
+    """The recorded attempt index: MLGym's ``run_N``, our batch cell's attempt; None: use the seed."""
+    source_id: str | None = None
+    """Imported runs: ``sha256:…`` of the source file; the same source reached twice is one run."""
+    source_exit_status: str | None = None
+    """Imported runs: the exit status as the source wrote it (grouped by it, see :mod:`.exit_groups`)."""
+    last_action: str | None = None
+
+    @property
+    def attempt_order(self) -> tuple[int, str, str]:
+        """How a competitor's runs are ordered for ``--attempts K``: attempt index, start time, folder."""
+        return (self.seed if self.attempt is None else self.attempt, self.started, str(self.folder))
+
+    @property
+    def final_score(self) -> float | None:
+        """The score Best Submission@k takes from this run.
+
+        Our runs: the valid final submission. MLGym's: the last score of its ``results.json`` list, which
+        is what MLGym's own tables take as the last attempt (its list has no separate submission field,
+        so a run whose final evaluation failed contributes its last validation).
+        """
+        if self.submission_score is not None or self.source != "mlgym":
+            return self.submission_score
+        return self.validation_scores[-1] if self.validation_scores else None
 
     @property
     def competitor(self) -> str:
@@ -78,7 +104,7 @@ class RunRecord:
         return self.validation_scores + extra
 
     @classmethod
-    def from_result(cls, folder: Path, result: EpisodeResult) -> RunRecord:
+    def from_result(cls, folder: Path, result: EpisodeResult, attempt: int | None = None) -> RunRecord:
         metric = result.primary_metric
 
         def primary(ev: Any) -> float | None:
@@ -106,9 +132,13 @@ class RunRecord:
             tokens_out=result.tokens_out,
             steps=result.steps,
             seed=result.seed,
-            started=result.started,
+            started=result.started if result.source == "mlgym-tui" else "",
             stand_in=result.stand_in,
             source=result.source,
+            attempt=attempt if attempt is not None else (result.seed if result.source != "mlgym-tui" else None),
+            source_id=result.source_id,
+            source_exit_status=result.source_exit_status,
+            last_action=result.source_last_action,
         )
 
 
@@ -124,8 +154,14 @@ class RunSet:
     problems: list[Problem] = field(default_factory=list)
     in_progress: list[Path] = field(default_factory=list)
     """Run folders with a trajectory but no ``result.json`` yet (running, or stopped before the end)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
     """Things worth knowing that did not stop a run from being scored (e.g. an unknown imported task)."""
+    duplicates: list[tuple[Path, Path]] = field(default_factory=list)
+    """(left out, the run it repeats): the same source run reached twice, counted once."""
+    unscored: int = 0
+    """Runs read but not scorable (SWE-agent trajectories carry no scores)."""
+    filtered_out: int = 0
+    """Runs left out by ``--tasks``/``--competitors`` filters (see :mod:`.selection`)."""
 
     @property
     def tasks(self) -> list[str]:
@@ -217,30 +253,97 @@ def read_run_record(folder: Path) -> RunRecord:
         result = EpisodeResult.from_dict(raw)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ValueError(f"unusable result ({type(exc).__name__}: {exc})") from exc
-    return RunRecord.from_result(folder, result)
+    attempt = None
+    if result.source == "mlgym-tui" or result.source_id is None:
+        header = _header(folder)
+        attempt = _dig(header, "config", "batch", "attempt")
+        sha = _dig(header, "imported", "sha256")
+        if result.source_id is None and isinstance(sha, str):  # imported before result.json recorded it
+            result.source_id = f"sha256:{sha}"
+    attempt = attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None
+    return RunRecord.from_result(folder, result, attempt if result.source == "mlgym-tui" else None)
+
+
+def _header(folder: Path) -> dict[str, Any]:
+    """The trajectory header (first line) of a run folder; empty when unreadable."""
+    try:
+        with (folder / TRAJECTORY_FILE).open("rb") as f:
+            header = json.loads(f.readline(1 << 20))
+    except (OSError, ValueError):
+        return {}
+    return header if isinstance(header, dict) else {}
+
+
+def _dig(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, set[str]]]:
-    """Folders under ``root`` (itself included) with their file names; run folders are not descended."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    """Folders under ``root`` (itself included) with their file names; run folders are not descended.
+
+    Symlinked folders are followed (each real folder once, so a link loop ends).
+    """
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
         names = set(filenames)
-        is_run = TRAJECTORY_FILE in names or RESULT_FILE in names or any(n.endswith(".traj") for n in names)
+        is_run = TRAJECTORY_FILE in names or RESULT_FILE in names or "results.json" in names or any(
+            n.endswith(".traj") for n in names)
         dirnames[:] = [] if is_run else sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         yield Path(dirpath), names
+
+
+class _Collector:
+    """Adds runs to a :class:`RunSet`, counting a source run reached twice once (with a warning)."""
+
+    def __init__(self) -> None:
+        self.found = RunSet()
+        self.by_folder: dict[str, Path] = {}
+        self.by_source: dict[str, Path] = {}
+
+    def seen_folder(self, folder: Path) -> bool:
+        """Whether this real folder was already read (a symlink to it, or the same path given twice)."""
+        real = os.path.realpath(folder)
+        first = self.by_folder.get(real)
+        if first is None:
+            self.by_folder[real] = folder
+            return False
+        if first != folder:
+            self.found.duplicates.append((folder, first))
+        return True
+
+    def add(self, record: RunRecord) -> None:
+        if record.source_id is not None:
+            first = self.by_source.get(record.source_id)
+            if first is not None:
+                self.found.duplicates.append((record.folder, first))
+                return
+            self.by_source[record.source_id] = record.folder
+        self.found.runs.append(record)
 
 
 def load_runs(paths: Iterable[Path | str]) -> RunSet:
     """Every run under ``paths`` (folders are searched recursively; files name their run folder).
 
     Understood: our run folders (``result.json`` + ``trajectory.jsonl``), folders written by
-    ``mlgym-tui import``, and raw MLGym result folders (``*.traj`` + ``results.json``), which are read
-    in memory through the MLGym importer. A folder with a trajectory and no result is *in progress*; a
-    folder whose files cannot be used is a *problem*. Neither stops the others from loading.
+    ``mlgym-tui import``, raw MLGym result folders (``*.traj`` + ``results.json``, read in memory through
+    the MLGym importer) and results-only MLGym folders. A folder with a trajectory and no result is *in
+    progress*; a folder whose files cannot be used is a *problem*. Neither stops the others from loading.
+    The same source run reached twice (a raw folder and its import, a symlinked folder) counts once and
+    is listed in :attr:`RunSet.duplicates`.
     """
-    from mlgym_tui.core.formats.mlgym import TrajImportError, read_traj
+    from mlgym_tui.core.formats.importing import read_source
+    from mlgym_tui.core.formats.mlgym import TrajImportError
+    from mlgym_tui.core.formats.mlgym_results import RESULTS_FILE, is_results_only
 
-    found = RunSet()
-    seen: set[Path] = set()
+    c = _Collector()
+    found = c.found
     for given in paths:
         root = Path(given)
         if not root.exists():
@@ -254,11 +357,9 @@ def load_runs(paths: Iterable[Path | str]) -> RunSet:
         else:
             candidates = _walk(root)
         for folder, names in candidates:
-            key = folder.resolve()
             if RESULT_FILE in names or TRAJECTORY_FILE in names:
-                if key in seen:
+                if c.seen_folder(folder):
                     continue
-                seen.add(key)
                 if RESULT_FILE not in names:
                     found.in_progress.append(folder)
                     continue
@@ -268,23 +369,26 @@ def load_runs(paths: Iterable[Path | str]) -> RunSet:
                     found.problems.append(Problem(folder / RESULT_FILE, str(exc)))
                     continue
                 if record.source == "swe-agent":
-                    found.warnings.append(f"{folder}: imported SWE-agent run has no scores; not scored")
+                    found.warnings.append(Note("imported SWE-agent run has no scores; not scored", str(folder)))
+                    found.unscored += 1
                     continue
-                found.runs.append(record)
+                c.add(record)
                 continue
-            for name in sorted(n for n in names if n.endswith(".traj")):
-                traj = folder / name
-                if traj.resolve() in seen:
+            sources = sorted(folder / n for n in names if n.endswith(".traj"))
+            if not sources and is_results_only(folder, names):
+                sources = [folder / RESULTS_FILE]
+            for source in sources:
+                if c.seen_folder(source):
                     continue
-                seen.add(traj.resolve())
                 try:
-                    imported = read_traj(traj)
+                    imported = read_source(source)
                 except TrajImportError as exc:
-                    found.problems.append(Problem(traj, exc.reason))
+                    found.problems.append(Problem(source, exc.reason))
                     continue
-                found.warnings.extend(f"{traj}: {w}" for w in imported.warnings)
+                found.warnings.extend(Note(w, str(source)) for w in imported.warnings)
                 if imported.result.source == "swe-agent":
-                    found.warnings.append(f"{traj}: SWE-agent trajectory has no scores; not scored")
+                    found.warnings.append(Note("SWE-agent trajectory has no scores; not scored", str(source)))
+                    found.unscored += 1
                     continue
-                found.runs.append(RunRecord.from_result(traj.parent, imported.result))
+                c.add(RunRecord.from_result(source.parent, imported.result))
     return found
