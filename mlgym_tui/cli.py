@@ -27,7 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in MODULES:
         importlib.import_module(f"mlgym_tui.commands.{name}").register(sub)
     for name in TASK_COMMANDS:
-        add_tasks_dir_option(sub.choices[name])
+        command = sub.choices[name]
+        nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        for target in nested[0].choices.values() if nested else [command]:  # `image build`: on the action
+            add_tasks_dir_option(target)
     return parser
 
 

@@ -44,7 +44,8 @@ def prepare_data(
 ) -> PreparedData:
     """Run the task's prepare script (once; cached) and return where its outputs are."""
     if task.data.prepare is None:
-        return PreparedData(None, None)
+        private = task.dir / task.data.private_dir if task.data.private_dir else None
+        return PreparedData(None, private if private is not None and private.is_dir() else None)
     root = cache_dir() / "data" / task.id
     root.mkdir(parents=True, exist_ok=True)
     key = _key(task, full)

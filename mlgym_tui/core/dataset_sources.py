@@ -75,6 +75,25 @@ def sandbox_environment(task: TaskConfig, workspace: str, network: bool) -> dict
     return env if network else {**env, **OFFLINE}
 
 
+def copy_local_data(task: TaskConfig, runtime: Runtime) -> None:
+    """Copy the local data folders into the workspace's data folder, leaving out ``local_exclude``: folders
+    without an excluded path go in one piece, the others file by file."""
+    target = f"{runtime.workspace}/{task.data.workspace_dir}"
+    excluded = {Path(p) for p in task.data.local_exclude}
+    for folder in task.data.local:
+        _copy_tree(runtime, task.dir / folder, Path(), target, excluded)
+
+
+def _copy_tree(runtime: Runtime, source: Path, rel: Path, target: str, excluded: set[Path]) -> None:
+    if not any(rel in e.parents for e in excluded):
+        runtime.copy_in(source / rel, f"{target}/{rel}" if rel != Path() else target)
+        return
+    for child in sorted((source / rel).iterdir()):
+        inner = rel / child.name
+        if inner not in excluded:
+            _copy_tree(runtime, source, inner, target, excluded)
+
+
 def copy_hub_data(task: TaskConfig, runtime: Runtime) -> None:
     """Copy the cached hub data sets into the sandbox's cache (what is not cached is fetched by name)."""
     for dataset in task.data.hub:

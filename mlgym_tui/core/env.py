@@ -20,7 +20,12 @@ from typing import Any
 import gymnasium as gym
 
 from mlgym_tui.core.data import PreparedData, prepare_data
-from mlgym_tui.core.dataset_sources import check_available, copy_hub_data, sandbox_environment
+from mlgym_tui.core.dataset_sources import (
+    check_available,
+    copy_hub_data,
+    copy_local_data,
+    sandbox_environment,
+)
 from mlgym_tui.core.evaluation import (
     baseline_as_reported,
     describe,
@@ -136,8 +141,7 @@ class ResearchEnv(gym.Env[str, str]):
 
     def _populate(self, runtime: Runtime) -> None:
         ws = runtime.workspace
-        for folder in self.task.data.local:  # MLGym's local data sets: as they are, before the starter code
-            runtime.copy_in(self.task.dir / folder, f"{ws}/{self.task.data.workspace_dir}")
+        copy_local_data(self.task, runtime)  # MLGym's local data sets: before the starter code, as MLGym
         for item in self.task.starter_code:
             runtime.copy_in(self.task.dir / item, f"{ws}/{item}")
         copy_hub_data(self.task, runtime)

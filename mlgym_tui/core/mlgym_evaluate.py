@@ -18,7 +18,8 @@ What MLGym does, per ``task_entrypoint`` (its ``mlgym/environment/tasks.py``):
 
 Two differences, both deliberate (docs/mlgym-tasks.md): the script that runs is the task's own copy (next
 to this file), never the workspace's, while ``sys.path`` and ``argv[0]`` point at the workspace as in
-MLGym, so ``from strategy import row_strategy`` finds the agent's file; and only stdout is parsed (MLGym
+MLGym, so ``from strategy import row_strategy`` finds the agent's file (with secret files, at a view of the
+workspace with them linked in, in a scratch folder); and only stdout is parsed (MLGym
 parses stdout and stderr together, so a library's warning on stderr would void a correct submission).
 
 Exit status: 0 with ``{"metric": number, ...}`` on stdout; 1 with one reason on stderr otherwise.
@@ -31,6 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 SPEC_FILE = "mlgym_task.json"
@@ -63,6 +65,34 @@ def _first_yaml(workspace: Path) -> Path | None:
             if name.endswith(".yaml"):
                 return Path(root) / name
     return None
+
+
+def _overlay(workspace: Path, private: Path, view: Path) -> None:
+    """``view``: the workspace as links, with the private files linked in at their workspace paths (a
+    workspace folder on the way becomes a real folder of links), so the script finds ``data/answer.csv``
+    relative to its working folder while the agent's workspace never holds it."""
+    view.mkdir()
+    for entry in workspace.iterdir():
+        (view / entry.name).symlink_to(entry)
+    for file in sorted(p for p in private.rglob("*") if p.is_file()):
+        rel = file.relative_to(private)
+        here = view
+        for part in rel.parts[:-1]:
+            step = here / part
+            if step.is_symlink():
+                real = step.resolve()
+                step.unlink()
+                step.mkdir()
+                if real.is_dir():
+                    for entry in real.iterdir():
+                        (step / entry.name).symlink_to(entry)
+            elif not step.exists():
+                step.mkdir()
+            here = step
+        dest = here / rel.name
+        if dest.is_symlink() or dest.exists():
+            dest.unlink()
+        dest.symlink_to(file)
 
 
 def _gpu_count() -> int:
@@ -111,6 +141,16 @@ def main() -> int:
         if config is None:
             return _fail("no submission artefacts: save the model's checkpoints and its config (a .yaml file)")
         args = ["--config_fname", str(config)]
+    private = os.environ.get("MLGYM_PRIVATE_DATA")
+    with tempfile.TemporaryDirectory(prefix="mlgym-evaluation-") as scratch:
+        run_in = workspace
+        if private and Path(private).is_dir():
+            run_in = Path(scratch) / "workspace"
+            _overlay(workspace, Path(private), run_in)
+        return _run(entrypoint, script, name, run_in, args)
+
+
+def _run(entrypoint: str, script: Path, name: str, workspace: Path, args: list[str]) -> int:
     launcher = [sys.executable, "-c", _BOOTSTRAP]
     gpus = _gpu_count() if entrypoint == "LMSubmissionTasks" else 0
     if gpus and shutil.which("torchrun"):

@@ -41,6 +41,8 @@ from mlgym_tui.paths import PACKAGE_DIR, cache_dir
 
 PREFIX = "mlgym:"
 """Ids of MLGym-sourced tasks: ``mlgym:<the config's id>``."""
+PRIVATE_DIR = "private"
+"""In the converted task's folder: the ``secret_files``, laid out as in the workspace."""
 EVALUATOR = "_mlgym_evaluate.py"
 """The wrapper's name in the converted task's folder (the task's evaluation script)."""
 GENERIC_REQUIREMENTS_FILE = PACKAGE_DIR / "core" / "mlgym_generic_requirements.txt"
@@ -49,7 +51,7 @@ DEFAULT_TRAINING_TIMEOUT = 3600
 """MLGym's timeout for training commands when a task gives none (its ``MLGYM_AGENT_LONG_TIMEOUT``)."""
 ENTRYPOINTS = ("CSVSubmissionTasks", "PythonSubmissionTasks", "ModelSubmissionTasks", "LMSubmissionTasks")
 
-_LAYOUT = b"mlgym-task-folder/2"
+_LAYOUT = b"mlgym-task-folder/4"
 """Part of every converted folder's cache key: change it when the folder's layout changes."""
 
 _log = logging.getLogger(__name__)
@@ -280,6 +282,36 @@ def _starter_items(cfg: MLGymTaskFile, path: Path, checkout: Path) -> list[tuple
     return items
 
 
+def _secret_files(
+    cfg: MLGymTaskFile, path: Path, checkout: Path, items: list[tuple[Path, str]], datasets: list[MLGymDatasetFile]
+) -> dict[str, Path]:
+    """``secret_files`` (workspace paths; MLGym declares the field but does not implement it): each is a
+    starter file or a file of a local data set (``data/...``), kept out of the agent's workspace and given
+    only to the evaluation. Returns workspace path -> the file in the checkout."""
+    starters = {name: source for source, name in items}
+    local = [checkout / d.data_path for d in datasets if d.is_local]
+    found: dict[str, Path] = {}
+    for i, rel in enumerate(cfg.secret_files):
+        norm = Path(rel)
+        if norm.is_absolute() or ".." in norm.parts:
+            raise ConfigError(f"{path}: field 'secret_files.{i}': {rel} must be a path inside the workspace")
+        key = norm.as_posix()
+        if key in starters and starters[key].is_file():
+            found[key] = starters[key]
+            continue
+        if norm.parts[:1] == ("data",) and len(norm.parts) > 1:
+            inner = Path(*norm.parts[1:])
+            hit = next((folder / inner for folder in local if (folder / inner).is_file()), None)
+            if hit is not None:
+                found[key] = hit
+                continue
+        raise ConfigError(
+            f"{path}: field 'secret_files.{i}': {rel} is neither a starter file nor a file of a local data set "
+            "(data/...)"
+        )
+    return found
+
+
 def _content_key(path: Path, items: list[tuple[Path, str]], extra: list[Path]) -> str:
     digest = hashlib.sha256(_LAYOUT)
     digest.update(Path(mlgym_evaluate.__file__).read_bytes())
@@ -292,23 +324,31 @@ def _content_key(path: Path, items: list[tuple[Path, str]], extra: list[Path]) -
     return digest.hexdigest()[:16]
 
 
-def _materialize(task_id: str, key: str, items: list[tuple[Path, str]], spec: dict[str, str]) -> Path:
-    """The converted task's folder in the cache; built in a temporary folder and renamed, so a crash never
-    leaves a half-copied one that looks finished."""
+def _materialize(
+    task_id: str, key: str, items: list[tuple[Path, str]], spec: dict[str, str], secrets: dict[str, Path]
+) -> Path:
+    """The converted task's folder in the cache (``<name>-<key>/task``; the secret files beside it in
+    ``private``, which is mounted for the evaluation only); built in a temporary folder and renamed, so a
+    crash never leaves a half-copied one that looks finished."""
     root = cache_dir() / "mlgym-tasks"
     target = root / f"{task_id.removeprefix(PREFIX)}-{key}"
     if (target / ".complete").is_file():
-        return target
+        return target / "task"
     root.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
     try:
+        folder = build / "task"
+        folder.mkdir()
         for source, name in items:
             if source.is_dir():
-                shutil.copytree(source, build / name, dirs_exist_ok=True)
+                shutil.copytree(source, folder / name, dirs_exist_ok=True)
             else:
-                shutil.copy2(source, build / name)
-        shutil.copy2(mlgym_evaluate.__file__, build / EVALUATOR)
-        (build / mlgym_evaluate.SPEC_FILE).write_text(json.dumps(spec) + "\n", encoding="utf-8")
+                shutil.copy2(source, folder / name)
+        for rel, source in secrets.items():
+            (build / PRIVATE_DIR / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, build / PRIVATE_DIR / rel)
+        shutil.copy2(mlgym_evaluate.__file__, folder / EVALUATOR)
+        (folder / mlgym_evaluate.SPEC_FILE).write_text(json.dumps(spec) + "\n", encoding="utf-8")
         for item in [build, *build.rglob("*")]:  # readable by the sandbox's user (mkdtemp makes 0700)
             if not item.is_symlink():
                 item.chmod(item.stat().st_mode | 0o444 | (0o111 if item.is_dir() else 0))
@@ -320,7 +360,7 @@ def _materialize(task_id: str, key: str, items: list[tuple[Path, str]], spec: di
                 raise
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    return target
+    return target / "task"
 
 
 def load_mlgym_task(task_id: str, path: Path, checkout: Path) -> TaskConfig:
@@ -340,8 +380,14 @@ def load_mlgym_task(task_id: str, path: Path, checkout: Path) -> TaskConfig:
         raise ConfigError(
             f"{path}: field 'evaluation_paths.0': {evaluation} is not one of the starter files ({', '.join(names)})"
         )
-    if cfg.secret_files:
-        warn_once(f"{path}: field 'secret_files' is not enforced (nor by MLGym): those files stay visible")
+    secrets = _secret_files(cfg, path, checkout, items, datasets)
+    if evaluation in secrets:
+        raise ConfigError(
+            f"{path}: field 'secret_files': {evaluation} is the evaluation script, which the agent may read "
+            "(it is read-only and always runs from the task's own copy)"
+        )
+    items = [(source, name) for source, name in items if name not in secrets]
+    names = [name for _, name in items]
     scores = dict(cfg.baseline_scores[0]) if cfg.baseline_scores else {}
     primary = _primary_of(cfg, path, scores)
     metric_names = list(scores) if primary in scores else [primary, *scores]
@@ -351,8 +397,9 @@ def load_mlgym_task(task_id: str, path: Path, checkout: Path) -> TaskConfig:
     ]
     requirements = _requirements(cfg, path, checkout)
     dataset_files = [checkout / "configs" / rel for rel in cfg.dataset_configs]
-    key = _content_key(path, items, dataset_files)
-    folder = _materialize(task_id, key, items, {"entrypoint": cfg.task_entrypoint, "evaluation": evaluation})
+    key = _content_key(path, items, [*dataset_files, *secrets.values()])
+    spec = {"entrypoint": cfg.task_entrypoint, "evaluation": evaluation}
+    folder = _materialize(task_id, key, items, spec, secrets)
     baseline_command = None
     if cfg.task_entrypoint != "PythonSubmissionTasks" and cfg.baseline_paths:
         baseline_command = f"python {cfg.baseline_paths[0]}"
@@ -381,6 +428,8 @@ def load_mlgym_task(task_id: str, path: Path, checkout: Path) -> TaskConfig:
         data=DataSpec(
             description="; ".join(d.name for d in datasets),
             local=local,
+            local_exclude=[str(Path(*Path(rel).parts[1:])) for rel in secrets if rel.startswith("data/")],
+            private_dir=f"../{PRIVATE_DIR}" if secrets else None,
             hub=[d.data_path for d in datasets if not d.is_local],
         ),
         limits=LimitsSpec(training_timeout=timeout),

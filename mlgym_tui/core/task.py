@@ -88,6 +88,12 @@ class DataSpec(_Strict):
     local: list[str] = Field(default_factory=list)
     """Host folders (absolute, or relative to the task folder) whose contents are copied as they are into
     the workspace's data folder, read-only (MLGym's ``is_local`` datasets)."""
+    local_exclude: list[str] = Field(default_factory=list)
+    """Paths inside the ``local`` folders (relative to them) that are not copied: secret files, which the
+    evaluation gets from ``private_dir`` instead."""
+    private_dir: str | None = None
+    """A folder in the task folder that only the evaluation sees (as ``$MLGYM_PRIVATE_DATA``), laid out like
+    the workspace; for tasks without a ``prepare`` script (MLGym's ``secret_files``)."""
     hub: list[str] = Field(default_factory=list)
     """Hugging Face dataset ids the task's code loads by name (MLGym's hub datasets): they must be in the
     Hugging Face cache, or the sandbox must have network (see docs/mlgym-tasks.md)."""

@@ -282,3 +282,25 @@ def test_a_person_can_attempt_a_checkout_task(generic: dict[str, str], tmp_path:
     )
     assert proc.returncode == 0, proc.stderr
     assert "Score: 1 (submitted)" in proc.stdout
+
+
+@pytest.mark.parametrize("backend", ["local", pytest.param("docker", marks=[pytest.mark.docker, pytest.mark.slow])])
+def test_secret_files_stay_out_of_the_workspace_and_reach_only_the_evaluation(
+    generic: dict[str, str], tmp_path: Path, backend: str
+) -> None:
+    """``secret_files: [data/answer.csv]``: MLGym declares the field without enforcing it; here the agent's
+    workspace lacks the file, and the evaluation still reads it at data/answer.csv."""
+    if backend == "docker":
+        require_docker()
+    task = load_task("mlgym:tinyRegression", CHECKOUT)
+    assert task.data.local_exclude == ["answer.csv"] and (task.dir / task.data.private_dir / "data/answer.csv").is_file()
+    result = run_actions(
+        "mlgym:tinyRegression", tmp_path, "ls data > seen.txt; cat data/answer.csv", "python baseline.py", "validate",
+        backend=backend,
+    )
+    folder = next((tmp_path / "runs").rglob("result.json")).parent
+    assert (folder / "workspace" / "seen.txt").read_text().split() == ["test.csv", "train.csv"]
+    observations = [json.loads(line) for line in (folder / "trajectory.jsonl").read_text().splitlines()[1:]]
+    cat = next(e for e in observations if e["kind"] == "observation" and e["step"] == 1)
+    assert "No such file" in cat["text"] and "0," not in cat["text"]
+    assert [v.score for v in result.validations] == [task.baseline_score]
