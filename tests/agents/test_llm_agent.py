@@ -171,5 +171,5 @@ def test_the_prompt_states_limits_scoring_and_read_only_files(tmp_path: Path) ->
     assert f"may run for {int(task.limits.training_timeout)} seconds" in system
     assert f"The episode has {task.limits.max_steps} steps" in system
     assert "`validate` scores your current work" in system and "`submit` scores your current work and ends" in system
-    assert "(evaluate.py) are read-only" in system
+    assert f"({', '.join(task.read_only)}) are read-only" in system and "evaluate.py" in task.read_only
     assert "best score you can reach" in system and "1000 lines" in system
