@@ -6,8 +6,10 @@ in a private folder holding a copy of the submission (regular files only, see
 of the agent's. Where a task must run the agent's code (a strategy, a heuristic, a policy, a model), the
 runtime starts the task's player driver in the agent's sandbox (:meth:`Runtime.start_player`), without
 the private data, and this module relays bytes between the two: the judge reads and writes the player
-through two pipes named in ``$MLGYM_PLAYER_FDS``, the player through its stdin and stdout. The metrics
-are the judge's own stdout, which no code of the agent's can write.
+through two pipes named in ``$MLGYM_PLAYER_FDS``, the player through its stdin and stdout. Two more pipes
+(``$MLGYM_HOST_FDS``) let the judge ask the host what only it can measure truthfully (the player's CPU
+time, from outside the sandbox). The metrics are the judge's own stdout, which no code of the agent's can
+write.
 """
 
 from __future__ import annotations
@@ -92,6 +94,19 @@ def _pump_to_judge(player: PlayerProcess, sink: int, stop: threading.Event) -> N
             os.close(sink)
 
 
+def _serve_control(requests: int, replies: int, player: PlayerProcess) -> None:
+    """Answer the judge's questions about its player that only the host can answer truthfully: one
+    line ``cpu`` -> one line with the player's CPU seconds (or ``null``)."""
+    with os.fdopen(requests, "rb") as reader, os.fdopen(replies, "wb") as writer:
+        for line in reader:
+            answer = player.cpu_seconds() if line.strip() == b"cpu" else None
+            try:
+                writer.write(f"{'null' if answer is None else repr(answer)}\n".encode())
+                writer.flush()
+            except OSError:
+                return
+
+
 def run_judge(
     task: TaskConfig, runtime: Runtime, python: Path, workdir: Path, private_data: Path | None
 ) -> JudgeResult:
@@ -108,13 +123,17 @@ def run_judge(
         player = runtime.start_player(task.dir, task.evaluation.player, {"MLGYM_ROLE": "player"})
         judge_reads, player_writes = os.pipe()
         player_reads, judge_writes = os.pipe()
-        pass_fds = (judge_reads, judge_writes)
+        host_reads, judge_asks = os.pipe()
+        judge_hears, host_answers = os.pipe()
+        pass_fds = (judge_reads, judge_writes, judge_hears, judge_asks)
         env["MLGYM_PLAYER_FDS"] = f"{judge_reads},{judge_writes}"
+        env["MLGYM_HOST_FDS"] = f"{judge_hears},{judge_asks}"
         threads = [
             threading.Thread(target=_pump_to_player, args=(player_reads, player), daemon=True),
             threading.Thread(target=_pump_to_judge, args=(player, player_writes, stop), daemon=True),
+            threading.Thread(target=_serve_control, args=(host_reads, host_answers, player), daemon=True),
         ]
-        to_close = [judge_reads, judge_writes]
+        to_close = [judge_reads, judge_writes, judge_hears, judge_asks]
     try:
         proc = subprocess.Popen(
             argv,

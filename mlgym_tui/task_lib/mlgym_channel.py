@@ -149,6 +149,7 @@ class Player:
         self._reader = reader
         self._writer = writer
         self._process = process
+        self._host: tuple[BinaryIO, BinaryIO] | None = None
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send ``request``, return the player's reply; ChannelError if it broke, PlayerError if its
@@ -164,6 +165,27 @@ class Player:
         if "__error__" in reply:
             raise PlayerError(str(reply["__error__"]))
         return reply
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the player used so far, measured outside it (by mlgym-tui where it started the
+        player, from /proc where this judge did); None where that cannot be told."""
+        fds = os.environ.get("MLGYM_HOST_FDS")
+        if fds and self._process is None:
+            if self._host is None:
+                read_fd, write_fd = (int(x) for x in fds.split(","))
+                self._host = (os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb"))
+            self._host[1].write(b"cpu\n")
+            self._host[1].flush()
+            answer = self._host[0].readline().strip()
+            return None if answer in (b"", b"null") else float(answer)
+        if self._process is None:
+            return None
+        try:
+            with open(f"/proc/{self._process.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            return None
 
     def close(self) -> None:
         for stream in (self._writer, self._reader):

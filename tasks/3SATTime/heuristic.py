@@ -1,10 +1,8 @@
-"""Your branching heuristic for the DPLL solver in ``dpll.py``.
+"""Your branching heuristic for the DPLL solver in ``solver.py``.
 
-Edit ``choose_literal``. The solver calls it at every branch with the clauses that are not yet satisfied
-(already simplified by the current partial assignment, unit clauses propagated) and that assignment; it
-must return the literal to try first: a non-zero int whose variable is unassigned (3 sets x3 true first,
--3 sets it false first). The solver tries the negation if the first choice fails. Fewer, better choices
-mean less search and a lower time. Keep the function name and signature: the evaluation imports it.
+Edit ``heuristic_fn``. The solver calls it at every branch and tries the returned variable with the
+returned value first, then the opposite value if that fails. Fewer, better choices mean less search and a
+lower time. Keep the function name and signature: the evaluation calls it.
 """
 
 from collections import Counter
@@ -13,16 +11,24 @@ from collections import Counter
 SHORT_CLAUSE_WEIGHT = 1.0
 
 
-def choose_literal(clauses: list[tuple[int, ...]], assignment) -> int:
-    """The literal occurring most often in the remaining clauses (short clauses weighted).
+def heuristic_fn(clauses, assignments, conflict_count, assignment_history, level):
+    """Pick the next decision: the literal occurring most often in the remaining clauses.
 
-    clauses: the unsatisfied clauses, each a tuple of non-zero ints (DIMACS style).
-    assignment: read-only mapping variable -> bool of the variables assigned so far.
-    returns: a literal whose variable is unassigned.
+    clauses: the clauses not yet satisfied (tuples of non-zero ints, DIMACS style), with the literals
+             the current assignment made false already removed (unit clauses are propagated first).
+    assignments: dict variable -> bool of the variables assigned so far (do not change it).
+    conflict_count: dict variable -> how many conflicts it took part in so far.
+    assignment_history: the variables in the order they were assigned.
+    level: one list of variables per decision level, the decided variable first.
+    returns: (variable, value): an unassigned variable (a positive int) and the bool to try first;
+             (None, True) gives up on this branch.
     """
-    scores: Counter[int] = Counter()
+    scores = Counter()
     for clause in clauses:
         weight = SHORT_CLAUSE_WEIGHT if len(clause) == 2 else 1.0
         for lit in clause:
             scores[lit] += weight
-    return max(scores, key=scores.__getitem__)
+    if not scores:
+        return None, True
+    lit = max(scores, key=scores.__getitem__)
+    return abs(lit), lit > 0

@@ -68,6 +68,10 @@ class PlayerProcess(Protocol):
     def stderr_tail(self) -> str:
         """The last few kilobytes the player wrote to stderr."""
 
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the player (and what it started) used so far, as the kernel counts them, read from
+        outside the sandbox so the player cannot fake it; None where the backend cannot tell."""
+
     def close(self) -> None:
         """Kill the player and everything it started. Safe to call twice."""
 

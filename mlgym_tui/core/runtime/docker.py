@@ -493,6 +493,21 @@ class DockerPlayer:
     def stderr_tail(self) -> str:
         return bytes(self.stream.stderr).decode("utf-8", errors="replace")
 
+    def cpu_seconds(self) -> float | None:
+        """The player container's CPU time from its cgroup on the host (every process in it counts)."""
+        cid = self.container.id
+        for path in (f"/sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage",
+                     f"/sys/fs/cgroup/cpu,cpuacct/docker/{cid}/cpuacct.usage"):
+            with contextlib.suppress(OSError, ValueError):
+                return int(Path(path).read_text()) / 1e9
+        for path in (f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/cpu.stat",
+                     f"/sys/fs/cgroup/docker/{cid}/cpu.stat"):
+            with contextlib.suppress(OSError, ValueError):
+                for line in Path(path).read_text().splitlines():
+                    if line.startswith("usage_usec "):
+                        return int(line.split()[1]) / 1e6
+        return None
+
     def close(self) -> None:
         if self._closed:
             return

@@ -73,6 +73,11 @@ class LocalPlayer:
         with self._lock:
             return bytes(self._stderr).decode("utf-8", errors="replace")
 
+    def cpu_seconds(self) -> float | None:
+        """user + system time of every process in the player's session (and the children they waited
+        for), from /proc."""
+        return session_cpu_seconds(self.proc.pid)
+
     def close(self) -> None:
         if self._closed:
             return
@@ -86,3 +91,22 @@ class LocalPlayer:
             with contextlib.suppress(OSError):
                 if stream is not None:
                     stream.close()
+
+
+def session_cpu_seconds(sid: int) -> float | None:
+    """Sum of utime, stime, cutime and cstime over the processes of session ``sid`` (None if none)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, seen = 0, False
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if int(fields[3]) == sid:  # fields from "state": 3 session, 11-14 utime stime cutime cstime
+            total += sum(int(x) for x in fields[11:15])
+            seen = True
+    return total / ticks if seen else None
