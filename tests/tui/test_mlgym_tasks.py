@@ -12,7 +12,9 @@ from mlgym_tui.agents.baseline import BaselineAgent
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
 from mlgym_tui.core.task import load_task
 from mlgym_tui.tui.app import Start, make_app
+from mlgym_tui.tui.live import EpisodeRequest
 from mlgym_tui.tui.screens.home import HomeScreen
+from mlgym_tui.tui.screens.human import HumanScreen
 from mlgym_tui.tui.screens.replay import ReplayScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
 from tests.helpers import PROJECT
@@ -56,3 +58,24 @@ async def test_a_run_of_an_mlgym_task_replays(with_checkout: None, tmp_path: Pat
         assert screen.status_bar.model.exit_status == "submitted"
         evaluations = screen.workbench.metrics.model.evaluations
         assert [e.final for e in evaluations] == [False, True]
+
+
+async def test_a_person_attempts_an_mlgym_task_in_the_workbench(with_checkout: None, runs: Path) -> None:
+    request = EpisodeRequest(task="mlgym:matchingPennies", agent="human", out=runs)
+    app = make_app(WorkbenchSettings.for_tests(runs_dir=runs), Start("human", request=request))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, HumanScreen)
+        await wait_for(pilot, lambda: screen.episode.session is not None, what="the session")
+        assert screen.status_bar.model.task == "mlgym:matchingPennies"
+        await pilot.press(*"open strategy.py", "enter")
+        editor = screen.editor
+        await wait_for(pilot, lambda: editor.loaded_path is not None, what="the file in the editor")
+        editor.area.text = "def row_strategy(history):\n    return 0\n"
+        editor.area.focus()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not editor.dirty, what="the save")
+        await pilot.press("f5")
+        metrics = screen.workbench.metrics
+        await wait_for(pilot, lambda: bool(metrics.model.evaluations), what="the validation")
+        assert metrics.model.evaluations[0].score == 1.0  # MLGym's evaluate.py imported the saved strategy
