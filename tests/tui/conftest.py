@@ -37,3 +37,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
     return True
+
+
+@pytest.fixture(autouse=True)
+def private_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Replay's trajectory indexes go to a temporary folder, never the developer's cache."""
+    folder = tmp_path / "index"
+    monkeypatch.setattr("mlgym_tui.core.trajectory_index.index_dir", lambda: folder)
+    return folder

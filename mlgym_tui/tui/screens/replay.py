@@ -1,8 +1,10 @@
 """Replay: the same panels driven by a recorded trajectory, with a timeline to move through it.
 
-Seeking forward applies only the events in between; seeking backward resets the panels and applies the
-events up to the new position in one batch (panels keep bounded models, so that costs one repaint). A
-run folder that is still being written is followed: new events appear as the recorder appends them.
+The trajectory is indexed once (:mod:`mlgym_tui.core.trajectory_index`, a sidecar in the cache) and read
+lazily: the first render, like any long jump, reads only what the bounded panels can show (the last
+steps whole, plus what adds up over the run: evaluations, model calls, the end, the editor's last window),
+so it costs what is on screen, not what is in the file. Stepping forward applies the events in between.
+A run folder that is still being written is followed: new events appear as the recorder appends them.
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ from textual.worker import get_current_worker
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.formats.loaded import FormatError
 from mlgym_tui.core.formats.replayable import replayable
-from mlgym_tui.core.observations import step_outcome
-from mlgym_tui.core.trajectory import TrajectoryError
+from mlgym_tui.core.trajectory import RESULT_FILE, TrajectoryError
+from mlgym_tui.core.trajectory_index import EVALUATED, FAILED, KIND_CODE, TrajectoryIndex
 from mlgym_tui.tui.feed import EventFeed
-from mlgym_tui.tui.replay_source import TrajectoryTail
 from mlgym_tui.tui.screens.dialogs import MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import EpisodeScreen, PaletteCommand
 from mlgym_tui.tui.settings import WorkbenchSettings
@@ -32,6 +33,19 @@ from mlgym_tui.tui.widgets.timeline import Timeline
 SPEEDS = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 FOLLOW_POLL = 0.25
 SEARCHED = (EventKind.ACTION, EventKind.THOUGHT, EventKind.OUTPUT, EventKind.OBSERVATION, EventKind.INTERVENTION)
+SEARCHED_CODES = {KIND_CODE[k] for k in SEARCHED}
+INCREMENTAL_EVENTS = 400
+"""Moving forward over at most this many events applies them; a longer jump reads only what is shown."""
+WINDOW_BYTES = 2 * 1024 * 1024
+"""At most this much of the last steps' events is read whole when the panels catch up (the current
+step always is, whatever its size: the shell cuts a long output in place)."""
+ALWAYS = {KIND_CODE[k] for k in (EventKind.EPISODE_STARTED, EventKind.VALIDATION, EventKind.SUBMISSION,
+                                 EventKind.MODEL_USAGE, EventKind.LIMIT, EventKind.EPISODE_ENDED)}
+"""Kinds read from the whole run on a catch-up: what adds up over it (metrics, cost, the end)."""
+INTERVENTION = KIND_CODE[EventKind.INTERVENTION]
+OPENED = KIND_CODE[EventKind.FILE_OPENED]
+CHANGED = KIND_CODE[EventKind.FILE_CHANGED]
+OBSERVATION = KIND_CODE[EventKind.OBSERVATION]
 
 
 class ReplayScreen(EpisodeScreen):
@@ -59,14 +73,16 @@ class ReplayScreen(EpisodeScreen):
         super().__init__(settings, **kwargs)
         self.path = Path(path)
         self.follow = follow
-        self.feed = EventFeed()
+        self.feed = EventFeed()  # unused by the replay itself; its presence starts the drain timer
+        self.index: TrajectoryIndex | None = None
         self.ends: list[int] = []
         """``ends[s]``: index after the last event of step ``s`` (events of steps ≤ s)."""
         self.position = 0
         self.shown = 0
-        """Events applied to the panels so far."""
-        self.tail: TrajectoryTail | None = None
+        """Events up to this index are reflected in the panels."""
         self.loaded = False
+        self._last_time: float | None = None
+        self._last_poll = 0.0
         self._play_timer: Timer | None = None
         self._speed = SPEEDS.index(2.0)
         self._query = ""
@@ -74,6 +90,11 @@ class ReplayScreen(EpisodeScreen):
     @property
     def run_folder(self) -> Path:
         return self.path if self.path.is_dir() else self.path.parent
+
+    @property
+    def finished(self) -> bool:
+        """The run wrote its result (nothing more will be appended)."""
+        return (self.run_folder / RESULT_FILE).is_file()
 
     def compose_controls(self) -> ComposeResult:
         yield Timeline(id="timeline")
@@ -88,91 +109,149 @@ class ReplayScreen(EpisodeScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._read()
+        self._open()
 
     def now(self) -> float:
-        return self.events[self.shown - 1].time if self.shown else self.settings.now()
+        return self._last_time if self._last_time is not None else self.settings.now()
 
     # -- reading -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="replay-read", exit_on_error=False)
-    def _read(self) -> None:
-        """Read everything there is, then (following) poll for more until the run is finished."""
-        worker = get_current_worker()
+    def _open(self) -> None:
+        """Import (a .traj) and index the trajectory off the UI thread; the panels then read lazily."""
         try:
             self.path = replayable(self.path)  # a .traj or raw MLGym folder: imported into the cache once
-            tail = self.tail = TrajectoryTail(self.path)
-            self.feed.put_many(tail.poll())
-            while self.follow and not tail.finished and not worker.is_cancelled:
-                time.sleep(FOLLOW_POLL)
-                self.feed.put_many(tail.poll())
-            self.feed.put_many(tail.poll())
+            index = TrajectoryIndex(self.path)
         except (OSError, TrajectoryError, FormatError) as exc:
             self.app.call_from_thread(self.app.push_screen, MessageScreen("Cannot replay", str(exc)))
             return
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._finished)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._opened, index)
 
-    def _finished(self) -> None:
-        self.drain()  # the last events, shown before following stops
-        self.timeline.update_state(finished=True, following=False)
+    def _opened(self, index: TrajectoryIndex) -> None:
+        self.index = index
+        self._extend(0)
+        self.loaded = True
+        if index.problems:
+            self.notify("\n".join(index.problems[:5]), title=f"{len(index.problems)} lines skipped", severity="warning")
+        finished = self.finished
+        self.timeline.update_state(finished=finished, following=self.follow and not finished)
+        self.seek(self.last_step)
 
     def drain(self) -> None:
-        """New events join the timeline; the panels follow them only at the end (or when following)."""
-        events = self.feed.drain()
-        if events:
+        """Timer: finish painting, and (following) index what the recorder appended since."""
+        if self._more:
+            self._more = self.workbench.flush()
+        index = self.index
+        if index is None or not self.follow or self.timeline.state.finished:
+            return
+        moment = time.monotonic()
+        if moment - self._last_poll < FOLLOW_POLL:
+            return
+        self._last_poll = moment
+        finished = self.finished  # checked before reading: the last events are in the file by then
+        try:
+            before = len(index)
+            added = index.refresh()
+        except (OSError, TrajectoryError) as exc:
+            self.notify(str(exc), title="Cannot follow", severity="error")
+            self.timeline.update_state(finished=True, following=False)
+            return
+        if added:
             at_end = self.position >= self.last_step
-            first_load = not self.loaded
-            self._index(events)
-            if first_load:
-                self.loaded = True
-                problems = self.tail.problems if self.tail else []
-                if problems:
-                    self.notify("\n".join(problems[:5]), title=f"{len(problems)} lines skipped", severity="warning")
-                self.timeline.update_state(finished=bool(self.tail and self.tail.finished),
-                                           following=self.follow and not (self.tail and self.tail.finished))
-                self.seek(self.last_step)
-            elif at_end and self.timeline.state.following:
+            self._extend(before)
+            if at_end and self.timeline.state.following:
                 self.seek(self.last_step)
             else:
                 self._sync_timeline()
-        elif self._more:
-            self._more = self.workbench.flush()
+        if finished:
+            index.save()
+            if self.timeline.state.following:
+                self.seek(self.last_step)
+            self.timeline.update_state(finished=True, following=False)
 
-    def _index(self, events: list[Event]) -> None:
-        base = len(self.events)
-        self.events.extend(events)
-        validations = self.timeline.state.validations
-        errors = self.timeline.state.errors
-        for i, event in enumerate(events, start=base):
-            step = max(event.step, len(self.ends) - 1, 0)
-            while len(self.ends) <= step:
-                self.ends.append(self.ends[-1] if self.ends else 0)
-            self.ends[step] = i + 1
-            if event.kind in (EventKind.VALIDATION, EventKind.SUBMISSION):
-                validations.add(event.step)
-                if not event.data.get("valid"):
-                    errors.add(event.step)  # an invalid validation is an error too: `x` stops there
-            elif event.kind in (EventKind.ERROR, EventKind.FORMAT_ERROR) or (
-                event.kind is EventKind.OBSERVATION and event.step > 0 and step_outcome(event.data).failed
-            ):
-                errors.add(event.step)
+    def _extend(self, start: int) -> None:
+        """Steps and timeline marks of the events indexed from ``start`` on."""
+        index = self.index
+        assert index is not None
+        state = self.timeline.state
+        ends = self.ends
+        steps, marks = index.steps, index.marks
+        for i in range(start, len(index)):
+            step = max(steps[i], len(ends) - 1, 0)
+            while len(ends) <= step:
+                ends.append(ends[-1] if ends else 0)
+            ends[step] = i + 1
+            mark = marks[i]
+            if mark:
+                if mark & EVALUATED:
+                    state.validations.add(steps[i])
+                if mark & FAILED:
+                    state.errors.add(steps[i])  # an invalid validation is an error too: `x` stops there
 
     # -- moving --------------------------------------------------------------------------------
     def seek(self, step: int) -> None:
+        """Show the state after ``step``: the events in between when moving a little forward, else a
+        catch-up read of only what the panels can show (see :meth:`_catch_up`)."""
+        if self.index is None:
+            return
         step = max(0, min(step, self.last_step))
         target = self.ends[step] if self.ends else 0
-        if target < self.shown:
+        if self.shown <= target and target - self.shown <= INCREMENTAL_EVENTS:
+            batch = self.index.range(self.shown, target)
+        else:
             self.workbench.reset()
             self.status_bar.reset()
-            self.shown = 0
-        batch = self.events[self.shown : target]
+            batch = self._catch_up(step, target)
         for event in batch:
             self.status_bar.apply(event)
+        if batch:
+            self._last_time = batch[-1].time
         self.shown = target
         self.position = step
         self._more = self.workbench.feed(batch)
         self.status_bar.refresh_status(self.now())
         self._sync_timeline()
+
+    def _catch_up(self, step: int, target: int) -> list[Event]:
+        """The events that decide what the panels show at ``step``, read from the file, in order.
+
+        The panels are bounded views: the shell keeps its last lines, the reasoning its last
+        ``reasoning_steps`` cards, the editor one window. So the last steps are read whole (at most
+        :data:`WINDOW_BYTES` of them, always the current one), and from before them only what adds up
+        over a run (the start, every evaluation and model call, limits, the end, clock pauses) and
+        what the editor still shows (its last window and edit) — never the output scrolled out of view.
+        """
+        index = self.index
+        assert index is not None
+        first_step = max(step - self.settings.reasoning_steps + 1, 1)
+        while first_step < step and index.bytes_between(self.ends[first_step - 1], target) > WINDOW_BYTES:
+            first_step += 1
+        first = self.ends[first_step - 1] if step > 0 else target
+        kinds, steps = index.kinds, index.steps
+        wanted: list[int] = []
+        status_only: list[int] = []
+        last_opened = last_changed = -1
+        for i in range(first):
+            code = kinds[i]
+            if code in ALWAYS or steps[i] == 0:
+                wanted.append(i)
+            elif code == INTERVENTION:
+                status_only.append(i)
+            elif code == OPENED:
+                last_opened = i
+            elif code == CHANGED:
+                last_changed = i
+        editor_only = sorted(i for i in (last_opened, last_changed) if i >= 0)
+        if last_opened >= 0:  # the window's text is in its step's observation
+            observation = next((i for i in range(last_opened, first) if kinds[i] == OBSERVATION), None)
+            if observation is not None:
+                editor_only.append(observation)
+        editor = self.workbench.editor
+        for event in index.read(sorted(set(editor_only))):
+            editor.apply(event)
+        for event in index.read(status_only):
+            self.status_bar.apply(event)
+        return index.read([*wanted, *range(first, target)])
 
     def _sync_timeline(self) -> None:
         self.timeline.update_state(position=self.position, last=self.last_step)
@@ -248,17 +327,27 @@ class ReplayScreen(EpisodeScreen):
                                           value=self._query, cursor_blink=self.settings.cursor_blink), done)
 
     def action_search_next(self) -> None:
-        if not self._query:
+        if not self._query or self.index is None:
             return
+        index = self.index
         needle = self._query.lower()
+        raw_needle = needle.encode()
+        fast = needle.isascii() and needle.isprintable() and '"' not in needle and "\\" not in needle
         start = self.ends[self.position] if self.ends else 0
-        for order in (range(start, len(self.events)), range(0, start)):
-            for i in order:
-                e = self.events[i]
-                if e.kind in SEARCHED and any(needle in str(v).lower() for v in e.data.values() if isinstance(v, str)):
-                    self._stop_following()
-                    self.seek(bisect_right(self.ends, i))
-                    return
+        with index.path.open("rb") as f:
+            for order in (range(start, len(index)), range(0, start)):
+                for i in order:
+                    if index.kinds[i] not in SEARCHED_CODES:
+                        continue
+                    f.seek(index.offsets[i])
+                    line = f.read(index.lengths[i])
+                    if fast and raw_needle not in line.lower():
+                        continue  # the needle has no character JSON escapes: absent from the raw line
+                    [event] = index.read([i]) or [None]
+                    if event is not None and any(needle in str(v).lower() for v in event.data.values() if isinstance(v, str)):
+                        self._stop_following()
+                        self.seek(bisect_right(self.ends, i))
+                        return
         self.notify(f"“{self._query}” not found.", timeout=2)
 
     def action_back(self) -> None:

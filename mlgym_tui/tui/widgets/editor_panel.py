@@ -8,14 +8,16 @@ window of which file is shown, the editor tool's observation carries that window
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pygments.token import Comment, Keyword, Name, Number, Operator, String, Token
 from rich.style import Style
 from rich.syntax import ANSISyntaxTheme, Syntax
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.colors import theme_style
@@ -99,8 +101,56 @@ class EditorModel:
         return self.edited if self.edited_path == self.path else set()
 
 
-class CodeView(Static):
-    """The syntax-highlighted window (a renderable: cheap for the ≤ 100 lines the tools show)."""
+RowSource = Callable[[int, int], list[Text]]
+"""Rows ``start``..``stop`` of the window, highlighted."""
+BLOCK = 100
+"""Rows highlighted together, when first shown (lexing a 1,000-line window at once took ~0.5 s)."""
+
+
+class CodeView(ScrollView, can_focus=True):
+    """The highlighted window, painted line by line: only the rows on screen are rendered, and a block
+    of rows is highlighted only when one of its rows is first shown.
+
+    (A ``Static`` with a ``Syntax`` renders, measures and lexes its whole content on every update;
+    with MLGym's 1,000-line windows that made each editor update cost about a second.)
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._count = 1
+        self._source: RowSource = lambda _a, _b: [Text("No file open yet.", style="italic", end="")]
+        self._rows: dict[int, Text] = {}
+        self._strips: dict[int, Strip] = {}
+
+    def show(self, count: int, source: RowSource, width: int, focus_row: int | None = None) -> None:
+        """Show ``count`` rows from ``source``; scroll so ``focus_row`` (an edit) is in view, else to the top."""
+        self._count = count
+        self._source = source
+        self._rows.clear()
+        self._strips.clear()
+        self.virtual_size = Size(width, count)
+        target = 0 if focus_row is None else max(focus_row - self.size.height // 3, 0)
+        self.scroll_to(0, target, animate=False, immediate=True)
+        self.refresh()
+
+    def row(self, n: int) -> Text:
+        if n not in self._rows:
+            start = n - n % BLOCK
+            for i, text in enumerate(self._source(start, min(start + BLOCK, self._count)), start=start):
+                self._rows[i] = text
+        return self._rows[n]
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        n = y + scroll_y
+        width = self.size.width
+        if n >= self._count:
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips.get(n)
+        if strip is None:
+            text = self.row(n)
+            strip = self._strips[n] = Strip(list(text.render(self.app.console)), text.cell_len)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
 
 class EditorPanel(Panel):
@@ -115,8 +165,7 @@ class EditorPanel(Panel):
         self._pending_window = False
 
     def compose(self):  # noqa: ANN201
-        with VerticalScroll(id="editor-scroll"):
-            yield CodeView(Text("No file open yet.", style="italic"), id="code-view")
+        yield CodeView(id="code-view")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -154,27 +203,37 @@ class EditorPanel(Panel):
             span += f" · edited {marked[0]}–{marked[-1]}" if len(marked) > 1 else f" · edited {marked[0]}"
         return span
 
-    def render_code(self) -> Syntax | Text:
+    def code_rows(self, start: int, stop: int) -> list[Text]:
+        """Rows ``start``..``stop`` of the window (0 is its first line): gutter, number, highlighted code."""
         m = self.model
         if m.path is None:
-            return Text("No file open yet.", style="italic")
+            return [Text("No file open yet.", style="italic", end="")]
         variables = self.app.theme_variables
-        syntax = Syntax(
-            m.code,
-            Syntax.guess_lexer(m.path, m.code),
-            theme=syntax_theme(variables),
-            line_numbers=True,
-            start_line=m.first,
-            highlight_lines=m.marked,
-            word_wrap=False,
-            indent_guides=False,
-        )
+        code = "\n".join(m.lines.get(n, "") for n in range(m.first + start, m.first + stop))
+        lexer = Syntax.guess_lexer(m.path)  # by name: guessing from the content costs ~1 s on a long file
+        body = Syntax(code, lexer, theme=syntax_theme(variables), word_wrap=False).highlight(code)
+        width = len(str(max(m.last, 1)))
+        number = theme_style(variables, "foreground-muted", "foreground")
+        pointer = theme_style(variables, "error", bold=True)
         mark = theme_style(variables, "edited-line", "boost", background=True)
-        for n in m.marked:
-            row = n - m.first + 1
-            if row >= 1:
-                syntax.stylize_range(mark, (row, 0), (row + 1, 0))
-        return syntax
+        marked = m.marked
+        rows: list[Text] = []
+        for n, line in enumerate(body.split("\n", allow_blank=True)[: stop - start], start=m.first + start):
+            edited = n in marked
+            row = Text(no_wrap=True, end="")
+            row.append("❯ " if edited else "  ", style=pointer)
+            row.append(f"{n:>{width}} ", style=number)
+            row.append_text(line)
+            if edited:
+                row.stylize(mark, 2)
+            rows.append(row)
+        return rows
+
+    @property
+    def code_text(self) -> str:
+        """The rows as plain text (what the panel shows)."""
+        m = self.model
+        return "\n".join(r.plain for r in self.code_rows(0, max(m.last - m.first + 1, 1 if m.path is None else 0)))
 
     def flush(self) -> bool:
         if not self._dirty or not self.is_mounted:
@@ -183,5 +242,9 @@ class EditorPanel(Panel):
         m = self.model
         self.set_title(f"{self.TITLE} · {posixpath.basename(m.path)}" if m.path else self.TITLE)
         self.border_subtitle = self.subtitle()
-        self.query_one("#code-view", CodeView).update(self.render_code())
+        marked = sorted(m.marked)
+        count = max(m.last - m.first + 1, 0) if m.path else 1
+        width = 4 + len(str(max(m.last, 1))) + max((len(line) for line in m.lines.values()), default=20)
+        self.query_one("#code-view", CodeView).show(count, self.code_rows, width,
+                                                    marked[0] - m.first if marked else None)
         return False
