@@ -149,7 +149,8 @@ class CodeView(ScrollView, can_focus=True):
         strip = self._strips.get(n)
         if strip is None:
             text = self.row(n)
-            strip = self._strips[n] = Strip(list(text.render(self.app.console)), text.cell_len)
+            strip = Strip(list(text.render(self.app.console)), text.cell_len).apply_style(self.rich_style)
+            self._strips[n] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
 
@@ -228,12 +229,6 @@ class EditorPanel(Panel):
                 row.stylize(mark, 2)
             rows.append(row)
         return rows
-
-    @property
-    def code_text(self) -> str:
-        """The rows as plain text (what the panel shows)."""
-        m = self.model
-        return "\n".join(r.plain for r in self.code_rows(0, max(m.last - m.first + 1, 1 if m.path is None else 0)))
 
     def flush(self) -> bool:
         if not self._dirty or not self.is_mounted:
