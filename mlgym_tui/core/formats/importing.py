@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlgym_tui.core.events import Event
 from mlgym_tui.core.formats.mlgym import ImportedRun, TrajImportError, read_traj
 from mlgym_tui.core.formats.mlgym_results import RESULTS_FILE, is_results_only, read_results_only
 from mlgym_tui.core.trajectory import (
     RESULT_FILE,
+    SCHEMA,
+    SCHEMA_VERSION,
     TRAJECTORY_FILE,
-    TrajectoryRecorder,
     run_folder,
     write_result,
 )
@@ -136,12 +136,12 @@ def write_imported(run: ImportedRun, out: Path) -> Path:
     folder = run_folder(out, run.result.task, run.result.agent, run.result.model, run.result.seed)
     header = {k: v for k, v in run.header.items() if k not in ("kind", "schema", "version")}
     header["folder"] = str(folder)
-    recorder = TrajectoryRecorder(folder / TRAJECTORY_FILE, header)
-    try:
-        for event in run.events:
-            recorder(Event(event.kind, event.step, event.data, event.time))
-    finally:
-        recorder.close()
+    # The whole file at once: an import is not a live run, so nothing is gained by flushing per event
+    # (``result.json``, written last and atomically, marks the folder complete).
+    lines = [{"kind": "header", "schema": SCHEMA, "version": SCHEMA_VERSION, **header}]
+    lines += [event.to_dict() for event in run.events]
+    with (folder / TRAJECTORY_FILE).open("w", encoding="utf-8") as f:
+        f.writelines(json.dumps(line, ensure_ascii=False, default=str) + "\n" for line in lines)
     write_result(folder, run.result)
     _date_as_source(folder, run)
     return folder
@@ -167,6 +167,9 @@ def import_path(path: Path, out: Path, existing: ImportedSources | None = None,
     twice (or reached through a symlink) is imported once.
     """
     report = ImportReport()
+    from mlgym_tui.core.scoring.board import local_task_info
+
+    local_task_info.cache_clear()  # task.yaml is read once per task id per import, not once per run
     existing = existing if existing is not None else ImportedSources(out)
     seen = seen if seen is not None else {}
     files = find_sources(Path(path))

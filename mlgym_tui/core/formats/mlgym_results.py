@@ -77,7 +77,9 @@ def read_results_only(folder: Path) -> ImportedRun:
     emit(EventKind.EPISODE_ENDED, exit_status=UNKNOWN_EXIT, message="results.json only: no trajectory",
          score=final, steps=0, wall_time=0.0, cost=0.0, tokens_in=0, tokens_out=0, source_exit_status=None)
 
-    sha = hashlib.sha256(data).hexdigest()
+    # Identity of a results-only source: its folder's name with the file (two failed runs of one task
+    # can hold byte-identical results.json files, e.g. no scores and the same baseline).
+    sha = hashlib.sha256(folder.name.encode() + b"\n" + data).hexdigest()
     config = {k: names[k] for k in ("config", "temperature", "top_p", "cost_limit", "install") if k in names}
     header = {
         "kind": "header", "schema": SCHEMA, "version": SCHEMA_VERSION, "task": task, "agent": "mlgym",

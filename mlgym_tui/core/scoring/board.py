@@ -6,6 +6,7 @@ This is the API the ``score`` command and the TUI's Scoreboard screen share. Eve
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -177,8 +178,13 @@ class Scoreboard:
         }
 
 
+@functools.lru_cache(maxsize=512)
 def local_task_info(task_id: str) -> TaskInfo | None:
-    """Metric, direction, baseline and stand-in flag from ``tasks/<id>/task.yaml``; None if unknown."""
+    """Metric, direction, baseline and stand-in flag from ``tasks/<id>/task.yaml``; None if unknown.
+
+    Cached (parsing a task.yaml costs more than reading a run): :func:`~.runs.load_runs` and
+    ``import`` clear the cache when they start, so each reads a task's file once.
+    """
     from mlgym_tui.core.errors import ConfigError
     from mlgym_tui.core.task import load_task
 
