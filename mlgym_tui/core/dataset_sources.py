@@ -61,9 +61,9 @@ def check_available(task: TaskConfig, network: bool) -> None:
         if not cached_copies(dataset):
             raise UserError(
                 f"{task.id}: needs the Hugging Face dataset {dataset!r}, which is not in the Hugging Face cache "
-                f"({hub_cache()}) and the sandbox has no network: fetch it once where there is network "
-                f"(huggingface-cli download {dataset} --repo-type dataset) and copy the cache here (or set "
-                "HF_HOME), or run with --backend docker --network"
+                f"({hub_cache().parent}) and the sandbox has no network: load it once where there is network "
+                f"(python -c \"import datasets; datasets.load_dataset('{dataset}')\") and copy that Hugging Face "
+                "cache here (or point HF_HOME at it), or run with --backend docker --network"
             )
 
 

@@ -126,7 +126,7 @@ def test_a_hub_dataset_without_network_or_cache_is_one_line_and_nothing_is_writt
     assert proc.returncode == 2
     error = [line for line in proc.stderr.splitlines() if "error" in line]
     assert len(error) == 1 and "'mlgym-tui-fixtures/word-lengths'" in error[0]
-    assert "huggingface-cli download mlgym-tui-fixtures/word-lengths" in error[0]
+    assert "datasets.load_dataset('mlgym-tui-fixtures/word-lengths')" in error[0] and "--network" in error[0]
     assert not (tmp_path / "runs").exists()
     assert not (tmp_path / "cache" / "venvs").exists()  # nothing built either
 
