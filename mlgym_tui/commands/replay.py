@@ -13,11 +13,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "replay",
         help="replay a run folder or trajectory file in the workbench",
         description="Show a recorded episode step by step: space plays, arrows step, v / x jump to the next "
-        "validation / error, / searches. A run that is still being written is followed live.",
+        "validation / error, / searches. A run that is still being written is followed live. With --compare, two "
+        "runs of one task side by side.",
     )
     p.add_argument("path", help="a run folder, its trajectory.jsonl, an MLGym/SWE-agent .traj file or an MLGym "
                    "run folder (imported on the fly into the cache, not into your runs)")
     p.add_argument("--no-follow", action="store_true", help="do not wait for a run that is still being written")
+    p.add_argument("--compare", metavar="PATH", default=None,
+                   help="a second run of the same task (same kinds of input), shown side by side: both score "
+                   "curves on one plot, arrows move both, a aligns by step or by validation")
     p.set_defaults(func=cmd_replay)
 
 
@@ -27,4 +31,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from mlgym_tui.tui.app import Start
 
     path = replayable(Path(args.path))  # FormatError (a UserError): one line, exit 2
-    return run_workbench(Start("replay", path=path, follow=not args.no_follow))
+    other = None
+    if args.compare is not None:
+        from mlgym_tui.tui.replay_source import RecordedRun
+        from mlgym_tui.tui.screens.compare import check_same_task
+
+        other = replayable(Path(args.compare))
+        check_same_task(RecordedRun(path), RecordedRun(other))
+    return run_workbench(Start("replay", path=path, follow=not args.no_follow, compare=other))

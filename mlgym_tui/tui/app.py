@@ -46,6 +46,8 @@ class Start:
     """Watch / human without a live episode: show these events (tests and demos)."""
     follow: bool = True
     """Replay: keep reading a run folder that is still being written."""
+    compare: Path | None = None
+    """Replay: a second run of the same task, shown side by side with ``path``."""
     poll: float | None = None
     """Fleet: poll the folder every this many seconds instead of using inotify (network file systems)."""
     attempts: int | None = None
@@ -116,6 +118,10 @@ class WorkbenchApp(App[int]):
             from mlgym_tui.tui.screens.replay import ReplayScreen
 
             assert s.path is not None
+            if s.compare is not None:
+                from mlgym_tui.tui.screens.compare import CompareScreen
+
+                return CompareScreen(self.settings, s.path, s.compare)
             return ReplayScreen(self.settings, s.path, follow=s.follow)
         if s.screen == "scoreboard":
             return self.scoreboard_screen(s.path)

@@ -19,12 +19,12 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.events import EventKind
 from mlgym_tui.core.formats.loaded import FormatError
-from mlgym_tui.core.formats.replayable import replayable
-from mlgym_tui.core.trajectory import RESULT_FILE, TrajectoryError
-from mlgym_tui.core.trajectory_index import EVALUATED, FAILED, KIND_CODE, TrajectoryIndex
+from mlgym_tui.core.trajectory import TrajectoryError
+from mlgym_tui.core.trajectory_index import KIND_CODE, TrajectoryIndex
 from mlgym_tui.tui.feed import EventFeed
+from mlgym_tui.tui.replay_source import RecordedRun
 from mlgym_tui.tui.screens.dialogs import MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import EpisodeScreen, PaletteCommand
 from mlgym_tui.tui.settings import WorkbenchSettings
@@ -36,16 +36,6 @@ SEARCHED = (EventKind.ACTION, EventKind.THOUGHT, EventKind.OUTPUT, EventKind.OBS
 SEARCHED_CODES = {KIND_CODE[k] for k in SEARCHED}
 INCREMENTAL_EVENTS = 400
 """Moving forward over at most this many events applies them; a longer jump reads only what is shown."""
-WINDOW_BYTES = 2 * 1024 * 1024
-"""At most this much of the last steps' events is read whole when the panels catch up (the current
-step always is, whatever its size: the shell cuts a long output in place)."""
-ALWAYS = {KIND_CODE[k] for k in (EventKind.EPISODE_STARTED, EventKind.VALIDATION, EventKind.SUBMISSION,
-                                 EventKind.MODEL_USAGE, EventKind.LIMIT, EventKind.EPISODE_ENDED)}
-"""Kinds read from the whole run on a catch-up: what adds up over it (metrics, cost, the end)."""
-INTERVENTION = KIND_CODE[EventKind.INTERVENTION]
-OPENED = KIND_CODE[EventKind.FILE_OPENED]
-CHANGED = KIND_CODE[EventKind.FILE_CHANGED]
-OBSERVATION = KIND_CODE[EventKind.OBSERVATION]
 
 
 class ReplayScreen(EpisodeScreen):
@@ -74,9 +64,7 @@ class ReplayScreen(EpisodeScreen):
         self.path = Path(path)
         self.follow = follow
         self.feed = EventFeed()  # unused by the replay itself; its presence starts the drain timer
-        self.index: TrajectoryIndex | None = None
-        self.ends: list[int] = []
-        """``ends[s]``: index after the last event of step ``s`` (events of steps ≤ s)."""
+        self.run: RecordedRun | None = None
         self.position = 0
         self.shown = 0
         """Events up to this index are reflected in the panels."""
@@ -92,9 +80,13 @@ class ReplayScreen(EpisodeScreen):
         return self.path if self.path.is_dir() else self.path.parent
 
     @property
-    def finished(self) -> bool:
-        """The run wrote its result (nothing more will be appended)."""
-        return (self.run_folder / RESULT_FILE).is_file()
+    def index(self) -> TrajectoryIndex | None:
+        return self.run.index if self.run else None
+
+    @property
+    def ends(self) -> list[int]:
+        """``ends[s]``: index after the last event of step ``s`` (events of steps ≤ s)."""
+        return self.run.ends if self.run else []
 
     def compose_controls(self) -> ComposeResult:
         yield Timeline(id="timeline")
@@ -119,21 +111,22 @@ class ReplayScreen(EpisodeScreen):
     def _open(self) -> None:
         """Import (a .traj) and index the trajectory off the UI thread; the panels then read lazily."""
         try:
-            self.path = replayable(self.path)  # a .traj or raw MLGym folder: imported into the cache once
-            index = TrajectoryIndex(self.path)
+            run = RecordedRun(self.path)
         except (OSError, TrajectoryError, FormatError) as exc:
             self.app.call_from_thread(self.app.push_screen, MessageScreen("Cannot replay", str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._opened, index)
+            self.app.call_from_thread(self._opened, run)
 
-    def _opened(self, index: TrajectoryIndex) -> None:
-        self.index = index
-        self._extend(0)
+    def _opened(self, run: RecordedRun) -> None:
+        self.run = run
+        self.path = run.path
+        index = run.index
+        self._mark()
         self.loaded = True
         if index.problems:
             self.notify("\n".join(index.problems[:5]), title=f"{len(index.problems)} lines skipped", severity="warning")
-        finished = self.finished
+        finished = run.finished
         self.timeline.update_state(finished=finished, following=self.follow and not finished)
         self.seek(self.last_step)
 
@@ -141,58 +134,44 @@ class ReplayScreen(EpisodeScreen):
         """Timer: finish painting, and (following) index what the recorder appended since."""
         if self._more:
             self._more = self.workbench.flush()
-        index = self.index
-        if index is None or not self.follow or self.timeline.state.finished:
+        run = self.run
+        if run is None or not self.follow or self.timeline.state.finished:
             return
         moment = time.monotonic()
         if moment - self._last_poll < FOLLOW_POLL:
             return
         self._last_poll = moment
-        finished = self.finished  # checked before reading: the last events are in the file by then
+        finished = run.finished  # checked before reading: the last events are in the file by then
+        at_end = self.position >= self.last_step
         try:
-            before = len(index)
-            added = index.refresh()
+            added = run.refresh()
         except (OSError, TrajectoryError) as exc:
             self.notify(str(exc), title="Cannot follow", severity="error")
             self.timeline.update_state(finished=True, following=False)
             return
         if added:
-            at_end = self.position >= self.last_step
-            self._extend(before)
+            self._mark()
             if at_end and self.timeline.state.following:
                 self.seek(self.last_step)
             else:
                 self._sync_timeline()
         if finished:
-            index.save()
+            run.index.save()
             if self.timeline.state.following:
                 self.seek(self.last_step)
             self.timeline.update_state(finished=True, following=False)
 
-    def _extend(self, start: int) -> None:
-        """Steps and timeline marks of the events indexed from ``start`` on."""
-        index = self.index
-        assert index is not None
-        state = self.timeline.state
-        ends = self.ends
-        steps, marks = index.steps, index.marks
-        for i in range(start, len(index)):
-            step = max(steps[i], len(ends) - 1, 0)
-            while len(ends) <= step:
-                ends.append(ends[-1] if ends else 0)
-            ends[step] = i + 1
-            mark = marks[i]
-            if mark:
-                if mark & EVALUATED:
-                    state.validations.add(steps[i])
-                if mark & FAILED:
-                    state.errors.add(steps[i])  # an invalid validation is an error too: `x` stops there
+    def _mark(self) -> None:
+        """The timeline's validation and error marks, from the run's index."""
+        assert self.run is not None
+        self.timeline.state.validations = self.run.validations
+        self.timeline.state.errors = self.run.errors
 
     # -- moving --------------------------------------------------------------------------------
     def seek(self, step: int) -> None:
         """Show the state after ``step``: the events in between when moving a little forward, else a
-        catch-up read of only what the panels can show (see :meth:`_catch_up`)."""
-        if self.index is None:
+        catch-up read of only what the panels can show (:meth:`RecordedRun.catch_up`)."""
+        if self.run is None or self.index is None:
             return
         step = max(0, min(step, self.last_step))
         target = self.ends[step] if self.ends else 0
@@ -201,7 +180,12 @@ class ReplayScreen(EpisodeScreen):
         else:
             self.workbench.reset()
             self.status_bar.reset()
-            batch = self._catch_up(step, target)
+            catch = self.run.catch_up(step, self.settings.reasoning_steps)
+            for event in catch.editor:
+                self.workbench.editor.apply(event)
+            for event in catch.status:
+                self.status_bar.apply(event)
+            batch = catch.events
         for event in batch:
             self.status_bar.apply(event)
         if batch:
@@ -211,47 +195,6 @@ class ReplayScreen(EpisodeScreen):
         self._more = self.workbench.feed(batch)
         self.status_bar.refresh_status(self.now())
         self._sync_timeline()
-
-    def _catch_up(self, step: int, target: int) -> list[Event]:
-        """The events that decide what the panels show at ``step``, read from the file, in order.
-
-        The panels are bounded views: the shell keeps its last lines, the reasoning its last
-        ``reasoning_steps`` cards, the editor one window. So the last steps are read whole (at most
-        :data:`WINDOW_BYTES` of them, always the current one), and from before them only what adds up
-        over a run (the start, every evaluation and model call, limits, the end, clock pauses) and
-        what the editor still shows (its last window and edit) — never the output scrolled out of view.
-        """
-        index = self.index
-        assert index is not None
-        first_step = max(step - self.settings.reasoning_steps + 1, 1)
-        while first_step < step and index.bytes_between(self.ends[first_step - 1], target) > WINDOW_BYTES:
-            first_step += 1
-        first = self.ends[first_step - 1] if step > 0 else target
-        kinds, steps = index.kinds, index.steps
-        wanted: list[int] = []
-        status_only: list[int] = []
-        last_opened = last_changed = -1
-        for i in range(first):
-            code = kinds[i]
-            if code in ALWAYS or steps[i] == 0:
-                wanted.append(i)
-            elif code == INTERVENTION:
-                status_only.append(i)
-            elif code == OPENED:
-                last_opened = i
-            elif code == CHANGED:
-                last_changed = i
-        editor_only = sorted(i for i in (last_opened, last_changed) if i >= 0)
-        if last_opened >= 0:  # the window's text is in its step's observation
-            observation = next((i for i in range(last_opened, first) if kinds[i] == OBSERVATION), None)
-            if observation is not None:
-                editor_only.append(observation)
-        editor = self.workbench.editor
-        for event in index.read(sorted(set(editor_only))):
-            editor.apply(event)
-        for event in index.read(status_only):
-            self.status_bar.apply(event)
-        return index.read([*wanted, *range(first, target)])
 
     def _sync_timeline(self) -> None:
         self.timeline.update_state(position=self.position, last=self.last_step)
