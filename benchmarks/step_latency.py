@@ -3,8 +3,10 @@ fresh process per command (what per-call ``bash -c`` / ``docker exec`` designs p
 
     .venv/bin/python benchmarks/step_latency.py [--steps 500] [--backend local|docker]
 
-Prints p50/p95 for both and the ratio. Goal (local): p50 step < 1 ms and ≥ 20× faster than a fresh
-``bash -c`` per command. With ``--backend docker`` the baseline is a ``docker exec`` per command
+Prints p50/p95 for both and the ratio. Goal (local, inside the bubblewrap sandbox): p50 step < 0.5 ms
+and ≥ 20× faster than a fresh ``bash -c`` per command. Also reports an episode's start-up cost (``reset``
+plus the first command, which starts the sandboxed shell) with the sandbox and without it
+(``MLGYM_SANDBOX=none``). With ``--backend docker`` the baseline is a ``docker exec`` per command
 (``exec_run`` in the episode's own container, as per-call exec designs do); goal: p50 step ≤ 2 ms and
 ≥ 25× faster (needs a daemon and the task image: ``mlgym-tui image build``).
 """
@@ -12,6 +14,7 @@ Prints p50/p95 for both and the ratio. Goal (local): p50 step < 1 ms and ≥ 20�
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import tempfile
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from mlgym_tui.core.env import ResearchEnv
 from mlgym_tui.core.events import EventBus
+from mlgym_tui.core.runtime import sandbox
 from mlgym_tui.core.trajectory import TrajectoryRecorder
 
 
@@ -48,6 +52,24 @@ def time_env_steps(backend: str, steps: int) -> list[float]:
         finally:
             env.close()
             recorder.close()
+    return samples
+
+
+def time_startups(backend: str, repeats: int) -> list[float]:
+    """``reset`` + the first command (the shell starts lazily, inside its sandbox)."""
+    samples = []
+    env = ResearchEnv("prisonersDilemma", backend=backend)
+    try:
+        env.reset(seed=0)  # builds the cached venv once; not what an episode pays
+        for _ in range(repeats):
+            start = time.perf_counter()
+            env.reset(seed=0)
+            env.step("echo hi")
+            samples.append(time.perf_counter() - start)
+        kind = env.sandbox
+    finally:
+        env.close()
+    print(f"  (sandbox: {kind})")
     return samples
 
 
@@ -96,7 +118,16 @@ def main() -> None:
     )
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--backend", choices=["local", "docker"], default="local")
+    parser.add_argument("--startups", type=int, default=10, help="episode start-ups to time (0: none)")
     args = parser.parse_args()
+    if args.startups:
+        report(f"episode start-up, {args.backend}", time_startups(args.backend, args.startups))
+        if args.backend == "local":
+            os.environ["MLGYM_SANDBOX"] = "none"
+            sandbox.probe.cache_clear()
+            report("episode start-up, local without sandbox", time_startups(args.backend, args.startups))
+            del os.environ["MLGYM_SANDBOX"]
+            sandbox.probe.cache_clear()
     ours = report(f"env.step('echo hi'), {args.backend}, recording", time_env_steps(args.backend, args.steps))
     if args.backend == "docker":
         fresh = report("`docker exec` (exec_run) per command", time_exec_per_command(args.steps))

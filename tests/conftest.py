@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,15 @@ def pd_task_copy(tasks_root: Path) -> Path:
     dst = tasks_root / "prisonersDilemma"
     shutil.copytree(PROJECT / "tasks" / "prisonersDilemma", dst)
     return dst
+
+
+@pytest.fixture
+def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The local backend as on a machine where bubblewrap cannot run (``MLGYM_SANDBOX=none``)."""
+    from mlgym_tui.core.runtime import sandbox
+
+    monkeypatch.setenv("MLGYM_SANDBOX", "none")
+    sandbox.probe.cache_clear()
+    yield
+    monkeypatch.delenv("MLGYM_SANDBOX")
+    sandbox.probe.cache_clear()

@@ -107,3 +107,16 @@ class SteadyAgent:
 
     def close(self) -> None:
         pass
+
+
+class OrphanAgent(_ScriptedAgent):
+    """Leaves a ``setsid`` process behind, then runs a long command: a kill must end both."""
+
+    name = "orphan"
+
+    def __init__(self, **_: Any) -> None:
+        super().__init__()
+        self.marker = os.environ.get("ORPHAN_MARKER", "31999")
+
+    def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
+        self.queue = [f"setsid sleep {self.marker}1 >/dev/null 2>&1 & echo started", f"sleep {self.marker}2"]

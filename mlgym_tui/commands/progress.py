@@ -50,9 +50,16 @@ class ProgressLine:
                     f"{(d.get('error') or '').splitlines()[0][:120]}",
                     final=True,
                 )
+        elif event.kind is EventKind.ERROR:
+            source = d.get("source")
+            label = "WARNING" if source == "sandbox" else "error"
+            first = (str(d.get("message") or "").strip().splitlines() or [""])[0]
+            self._print(f"{label}: {first[:300]}", final=True)
         elif event.kind is EventKind.EPISODE_ENDED:
+            reason = (str(d.get("message") or "").strip().splitlines() or [""])[0]
+            why = f": {reason[:300]}" if reason and d["exit_status"] != "submitted" else ""
             self._print(
-                f"ended: {d['exit_status']} after {d['steps']} steps, {d['wall_time']:.1f} s", final=True
+                f"ended: {d['exit_status']} after {d['steps']} steps, {d['wall_time']:.1f} s{why}", final=True
             )
 
 

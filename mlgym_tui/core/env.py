@@ -26,6 +26,7 @@ from mlgym_tui.core.dataset_sources import (
     copy_local_data,
     sandbox_environment,
 )
+from mlgym_tui.core.errors import SandboxError
 from mlgym_tui.core.evaluation import (
     baseline_as_reported,
     describe,
@@ -102,6 +103,8 @@ class ResearchEnv(gym.Env[str, str]):
         self.observation_space = TextSpace()
         self.action_space = TextSpace()
         self.runtime: Runtime | None = None
+        self.sandbox = ""
+        """What confined the last episode: ``bwrap`` or ``none`` (local), ``docker``."""
         self.editor: Editor | None = None
         self.steps = 0
         self.best: Evaluation | None = None
@@ -176,6 +179,14 @@ class ResearchEnv(gym.Env[str, str]):
             runtime.close()
             raise
         self.runtime = runtime
+        self.sandbox = str(getattr(runtime, "sandbox", runtime.name))
+        if self.sandbox == "none":
+            self.bus.publish(
+                EventKind.ERROR,
+                source="sandbox",
+                message=f"NO SANDBOX: the agent's commands run unconfined as this user "
+                f"({getattr(runtime, 'sandbox_note', '') or 'no sandbox available'})",
+            )
         self.editor = Editor(runtime, read_only=[f"{runtime.workspace}/{rel}" for rel in self.task.read_only])
         self.steps = 0
         self.bus.step = 0
@@ -220,6 +231,13 @@ class ResearchEnv(gym.Env[str, str]):
                 observation, exit_code = self._run_shell(parsed.command)
         except ToolError as exc:
             observation = str(exc)
+            exit_code = 1
+        except OSError as exc:
+            if tool is None:  # the shell's own pipes failed: the sandbox is broken, not the command
+                raise SandboxError(f"the shell failed: {exc}") from exc
+            # A path the sandbox does not let the agent write (or read) is the agent's to see, never
+            # an episode-ending crash: the shell would have said the same.
+            observation = f"Error: {_os_error_text(exc)}"
             exit_code = 1
         if tool is not None:
             self.bus.publish(
@@ -415,6 +433,12 @@ class ResearchEnv(gym.Env[str, str]):
             shutil.rmtree(destination)
         tmp.rename(destination)
         write_manifest(destination.with_name(MANIFEST), skipped, budget)
+
+
+def _os_error_text(exc: OSError) -> str:
+    """``cannot write evaluate.py: Read-only file system`` rather than Python's ``[Errno 30] …``."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
 def _tool_name(action: str) -> str | None:

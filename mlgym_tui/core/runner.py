@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,13 +17,21 @@ from mlgym_tui.agents.base import Agent
 from mlgym_tui.core.control_file import FileControl
 from mlgym_tui.core.dataset_sources import check_available
 from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.events import EventBus, EventKind, Subscriber
 from mlgym_tui.core.memory import MemoryStore, make_ranker
 from mlgym_tui.core.memory.store import MEMORY_FILE
 from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.session import Controller, Session, SessionLimits
 from mlgym_tui.core.task import TaskConfig
-from mlgym_tui.core.trajectory import EpisodeResult, TrajectoryRecorder, host_info, run_folder, write_result
+from mlgym_tui.core.trajectory import (
+    EpisodeResult,
+    RecordingError,
+    TrajectoryRecorder,
+    host_info,
+    run_folder,
+    write_result,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -74,7 +83,10 @@ def run_episode(
     """Run one episode into a new run folder; returns the folder and the result (also on disk)."""
     # a data set this episode cannot get is one line, before anything is built or written
     check_available(spec.task, spec.backend == "docker" and spec.settings.network)
-    folder = run_folder(spec.out, spec.task.id, spec.agent.name, spec.agent.model, spec.seed)
+    try:
+        folder = run_folder(spec.out, spec.task.id, spec.agent.name, spec.agent.model, spec.seed)
+    except OSError as exc:
+        raise UserError(f"--out {spec.out}: cannot create the run folder there ({_reason(exc)})") from exc
     header = {
         "task": spec.task.id,
         "agent": spec.agent.name,
@@ -91,7 +103,10 @@ def run_episode(
         "stand_in": spec.task.stand_in,
         "task_source": spec.task.source,
     }
-    recorder = TrajectoryRecorder(folder / "trajectory.jsonl", header)
+    try:
+        recorder = TrajectoryRecorder(folder / "trajectory.jsonl", header)
+    except (OSError, RecordingError) as exc:
+        raise UserError(f"--out {spec.out}: cannot write the run folder {folder} ({_reason(exc)})") from exc
     bus = EventBus(on_error=lambda sub, exc: _view_failed(sub, exc) if sub is not recorder else _raise(exc))
     bus.subscribe(recorder)
     for sub in subscribers or []:
@@ -117,11 +132,12 @@ def run_episode(
     try:
         with _sigterm_as_interrupt():
             result = session.run(seed=spec.seed)
-            write_result(folder, result)
+            write_result(folder, result, recorder.secrets)
             try:
                 env.copy_workspace_out(folder / "workspace")
             except Exception as exc:  # noqa: BLE001 - a lost copy must not lose the result
-                (folder / "workspace.error").write_text(f"copying the workspace failed: {exc}\n")
+                with contextlib.suppress(OSError):
+                    (folder / "workspace.error").write_text(f"copying the workspace failed: {exc}\n")
     finally:
         control.close()
         env.close()
@@ -146,6 +162,12 @@ def _open_memory(spec: EpisodeSpec, folder: Path) -> MemoryStore:
         fallback_reason=reason,
         mirror=mirror,
     )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
 
 
 def _raise(exc: Exception) -> None:

@@ -225,6 +225,7 @@ class Session:
             task_source=task.source,
             started=started_at,
             ended=datetime.now(UTC).isoformat(timespec="seconds"),
+            sandbox=self.env.sandbox,
         )
         self.bus.publish(
             EventKind.EPISODE_ENDED,

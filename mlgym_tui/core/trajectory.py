@@ -8,6 +8,7 @@ anything else it had to skip, with line numbers, instead of failing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -17,7 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from mlgym_tui.core.errors import SandboxError
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.secrets import SecretValues
 
 SCHEMA = "mlgym-tui/trajectory"
 SCHEMA_VERSION = 1
@@ -58,29 +61,84 @@ def host_info() -> dict[str, Any]:
     }
 
 
-class TrajectoryRecorder:
-    """Appends a header line, then every event, to ``trajectory.jsonl`` as it happens."""
+class RecordingError(SandboxError):
+    """The run folder cannot be written (disk full, folder gone): the episode ends as ``exit_runtime``."""
 
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+
+RESERVE_FILE = ".space-reserve"
+RESERVE_BYTES = 64 * 1024
+"""Disk space held from the start of an episode and let go when the disk fills, so the last lines of the
+trajectory and ``result.json`` can still be written."""
+
+
+class TrajectoryRecorder:
+    """Appends a header line, then every event, to ``trajectory.jsonl`` as it happens.
+
+    Each line goes to the file in one ``write`` and is scrubbed of the values of this process's secret
+    environment variables first. When a write fails (a full disk), the file is cut back to its last
+    complete line, the space reserve is let go, and :class:`RecordingError` ends the episode; later lines
+    (the ending) are still tried, without raising again.
+    """
+
+    def __init__(self, path: Path, header: dict[str, Any], secrets: SecretValues | None = None) -> None:
         self.path = path
-        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        self.secrets = secrets or SecretValues()
+        self.failure: OSError | None = None
+        self._reserve = path.parent / RESERVE_FILE
+        _hold_space(self._reserve)
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self._good = os.fstat(self._fd).st_size
         self._write({"kind": "header", "schema": SCHEMA, "version": SCHEMA_VERSION, **header})
 
     def _write(self, record: dict[str, Any]) -> None:
-        if self._file is None:
+        if self._fd is None:
             return
-        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        self._file.flush()
+        line = self.secrets.redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n"
+        data = line.encode("utf-8", errors="surrogateescape")
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            self._good += len(data)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._good)
+            self.release_reserve()
+            if self.failure is None:
+                self.failure = exc
+                raise RecordingError(f"cannot write the run folder ({self.path.parent}): {exc.strerror or exc}") from exc
 
     def __call__(self, event: Event) -> None:
         self._write(event.to_dict())
 
+    def release_reserve(self) -> None:
+        """Let go of the space reserve (the disk is full: what is left to write needs it)."""
+        with contextlib.suppress(OSError):
+            self._reserve.unlink()
+
     def close(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+        self.release_reserve()
+
+
+def _hold_space(path: Path) -> None:
+    """Allocate the reserve file (best effort: a file system without fallocate gets written zeros)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return
+    try:
+        os.posix_fallocate(fd, 0, RESERVE_BYTES)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.write(fd, bytes(RESERVE_BYTES))
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -228,6 +286,8 @@ class EpisodeResult:
     """Imported runs whose source status is empty: the last action, by which MLGym names such an ending."""
     source_id: str | None = None
     """Imported runs: ``sha256:<hex>`` of the source file, so the same source reached twice is one run."""
+    sandbox: str = ""
+    """What confined the agent: ``bwrap`` or ``none`` (local backend), ``docker``; empty when unknown."""
 
     @property
     def final_score(self) -> float | None:
@@ -270,6 +330,7 @@ class EpisodeResult:
                 )
                 if v is not None
             },
+            "sandbox": self.sandbox,
             # MLGym's results.json shape: every scored evaluation in order, the final one last.
             "agent": scored,
             "baseline": self.baseline,
@@ -310,11 +371,21 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def write_result(folder: Path, result: EpisodeResult) -> Path:
-    """Write ``result.json`` atomically (a reader never sees half of it)."""
+def write_result(folder: Path, result: EpisodeResult, secrets: SecretValues | None = None) -> Path:
+    """Write ``result.json`` atomically (a reader never sees half of it), scrubbed of secret values.
+
+    On a full disk the run folder's space reserve is let go and the write tried once more."""
     path = folder / RESULT_FILE
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = (secrets or SecretValues()).redact(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)) + "\n"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        with contextlib.suppress(OSError):
+            (folder / RESERVE_FILE).unlink()
+        tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
 

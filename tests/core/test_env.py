@@ -81,10 +81,24 @@ def test_missing_submission_file_is_reported() -> None:
         env.close()
 
 
-def test_tampering_with_the_evaluation_is_detected() -> None:
+def test_the_sandbox_keeps_the_evaluation_unwritable() -> None:
     env = ResearchEnv("prisonersDilemma")
     try:
         env.reset(seed=0)
+        assert env.sandbox == "bwrap"
+        obs, *_ = env.step("chmod u+w evaluate.py; echo 'print(\"{\\\"Score\\\": 5}\")' > evaluate.py")
+        assert obs.count("Read-only file system") == 2
+        obs, reward, *_ , info = env.step("validate")
+        assert "tampered" not in obs and info["evaluation"]["score"] == round(env.task.baseline_score, 3)
+    finally:
+        env.close()
+
+
+def test_tampering_with_the_evaluation_is_detected_without_a_sandbox(no_sandbox: None) -> None:
+    env = ResearchEnv("prisonersDilemma")
+    try:
+        env.reset(seed=0)
+        assert env.sandbox == "none"
         env.step("chmod u+w evaluate.py && echo 'print(\"{\\\"Score\\\": 5}\")' > evaluate.py")
         obs, reward, *_ , info = env.step("validate")
         assert "tampered" in obs and reward == 0.0

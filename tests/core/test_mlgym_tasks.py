@@ -231,7 +231,10 @@ def test_the_evaluation_imports_the_agent_s_code_from_the_workspace(generic: dic
     assert result.submission is not None and result.submission.score == 1.0
 
 
-def test_a_changed_evaluation_script_is_tampering_not_a_score(generic: dict[str, str], tmp_path: Path) -> None:
+def test_a_changed_evaluation_script_is_tampering_not_a_score(
+    generic: dict[str, str], tmp_path: Path, no_sandbox: None
+) -> None:
+    # without a sandbox (bubblewrap binds evaluate.py read-only, so the forgery cannot even be written)
     forged = "chmod u+w evaluate.py; echo 'print(\"{\\\"Score\\\": 1.0}\")' > evaluate.py"
     result = run_actions("mlgym:matchingPennies", tmp_path, forged)
     assert result.submission is not None and result.submission.tampered and not result.submission.valid

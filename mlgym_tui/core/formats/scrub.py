@@ -9,12 +9,14 @@ environment variables).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
 
-REDACTED = "[REDACTED]"
+from mlgym_tui.core.secrets import REDACTED, host_secrets
+
+__all__ = ["REDACTED", "Scrubber", "host_secrets", "scrub_tree"]
+
 
 _SECRET_NAME = r"[A-Z0-9_]*(?:API_?KEY|ACCESS_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIALS?|PRIVATE_?KEY|AUTH)[A-Z0-9_]*"
 
@@ -38,16 +40,6 @@ _ASSIGNMENT = re.compile(
 _AUTH_HEADER = re.compile(r"(?i)(?P<head>\b(?:authorization|x-api-key|api-key)\s*[:=]\s*(?:bearer\s+|basic\s+|token\s+)?)(?P<value>[^\s\"',;]{6,})")
 _BEARER = re.compile(r"(?i)(?P<head>\bbearer\s+)(?P<value>[A-Za-z0-9_\-\.=]{16,})")
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)(?P<value>[^@\s/]+)(?P<tail>@)")
-
-_SECRET_ENV_NAME = re.compile(r"(?i)(key|secret|token|password|passwd|credential|auth)")
-
-
-def host_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of the host's environment variables whose names say they are secrets (8+ characters)."""
-    env = os.environ if environ is None else environ
-    values = {v for k, v in env.items() if _SECRET_ENV_NAME.search(k) and len(v) >= 8}
-    return sorted(values, key=len, reverse=True)
-
 
 class Scrubber:
     """Replaces secrets in strings; built once per export (it reads the environment once)."""

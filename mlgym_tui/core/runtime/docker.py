@@ -14,8 +14,9 @@
   (:meth:`DockerRuntime.start_player`): workspace read-only, no private data, network off, removed
   afterwards; it talks to the judge only over its stdin and stdout. The test data is never in any
   container, so no code of the agent's can read it at any time.
-- Everything is labelled ``mlgym-tui.managed``; leftovers of dead processes on this host are removed at
-  the first start in a process, and ``mlgym-tui image prune`` removes them all.
+- Everything is labelled ``mlgym-tui.managed``; a reaper process removes an episode's containers and
+  volume as soon as this process dies, even by SIGKILL (:mod:`.docker_reaper`); leftovers of a power
+  cut are removed at the first start in a process, and ``mlgym-tui image prune`` removes them all.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import posixpath
 import secrets
 import shutil
 import socket
+import subprocess
 import tarfile
 import tempfile
 import threading
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.errors import RuntimeUnavailable, SandboxError
+from mlgym_tui.core.runtime import docker_reaper
 from mlgym_tui.core.runtime.base import CommandResult, ExecResult, FileEntry, OutputCallback, RuntimeSettings
 from mlgym_tui.core.runtime.docker_daemon import (
     CA_VARIABLES,
@@ -91,6 +94,7 @@ class DockerRuntime:
         self.gpus: list[str] | None = None
         self._dead: str | None = None
         self._closed = False
+        self._reaper: subprocess.Popen[bytes] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     def labels(self, role: str) -> dict[str, str]:
@@ -154,6 +158,7 @@ class DockerRuntime:
         except ImageNotFound as exc:
             raise RuntimeUnavailable(missing_image(self.settings.image)) from exc
         _OPEN.add(self)
+        self._reaper = docker_reaper.start_reaper(f"{LABEL_EPISODE}={self.episode}")
         self.gpus, self._release_gpus = lease_for(self.settings.gpus, self.settings.gpus_per_episode)
         self.volume = self.client.volumes.create(
             name=f"mlgym-ws-{self.episode}", labels=self.labels("workspace")
@@ -240,6 +245,7 @@ class DockerRuntime:
             with contextlib.suppress(Exception):
                 self.volume.remove(force=True)
         self._release_gpus()
+        docker_reaper.dismiss(self._reaper)
         if self.client is not None:
             with contextlib.suppress(Exception):
                 self.client.close()

@@ -1,12 +1,17 @@
-"""The local backend: a persistent bash on the host, in a fresh workspace folder per episode.
+"""The local backend: a persistent bash in a fresh workspace folder per episode, inside a bubblewrap sandbox.
 
-No daemon, no image: the embedded default. It isolates nothing (the agent runs as you); the test data
-is kept outside the workspace and handed only to the evaluation process.
+No daemon, no image: the embedded default. What the sandbox shows and hides is :mod:`.sandbox`; where
+bubblewrap cannot run, the shell runs unconfined as the user (``sandbox == "none"``, said once, loudly, by
+the environment). Nothing outlives the episode: the sandbox dies with this process, and a small reaper
+process removes the episode's folder when this process ends in any way (a SIGKILL included); folders left
+by a power cut are swept at the next start (:mod:`.episode_folders`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
 import os
 import select
 import shutil
@@ -17,9 +22,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mlgym_tui.core.errors import SandboxError
+from mlgym_tui.core.runtime import sandbox
 from mlgym_tui.core.runtime.base import CommandResult, ExecResult, FileEntry, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.episode_folders import (
+    make_episode_root,
+    start_reaper,
+    stop_reaper,
+    sweep_stale_episodes,
+)
 from mlgym_tui.core.runtime.host_files import read_regular, scan_tree
 from mlgym_tui.core.runtime.local_player import LocalPlayer
+from mlgym_tui.core.runtime.sandbox_files import SandboxFiles
 from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
 from mlgym_tui.task_lib import TASK_LIB
 
@@ -59,24 +72,58 @@ def _session_groups(sid: int) -> set[int]:
 
 
 class _LocalBashTransport:
-    """``bash`` as a child process in its own session; stdout and stderr share one pipe."""
+    """``bash`` as a child process in its own session; stdout and stderr share one pipe.
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    With a sandbox, ``prefix`` is the ``bwrap`` command line: bash is then pid 1 of the sandbox's PID
+    namespace (``--as-pid-1``), so its host pid is bwrap's child, read from ``--info-fd``, and when bash
+    ends (or bwrap's parent dies) the kernel ends every process of the sandbox, ``setsid`` ones included.
+    """
+
+    def __init__(self, cwd: Path, env: dict[str, str], prefix: Sequence[str] = ()) -> None:
         self.cwd = cwd
         self.env = env
+        self.prefix = list(prefix)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.shell_pid = 0
         self._spawn()
 
     def _spawn(self) -> None:
-        self.proc = subprocess.Popen(
-            ["bash", "--noprofile", "--norc"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=self.cwd,
-            env=self.env,
-            start_new_session=True,
-        )
+        argv = ["bash", "--noprofile", "--norc"]
+        if not self.prefix:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=self.cwd,
+                env=self.env,
+                start_new_session=True,
+            )
+            self.shell_pid = self.proc.pid
+        else:
+            read_end, write_end = os.pipe()
+            try:
+                self.proc = subprocess.Popen(
+                    [*self.prefix, "--info-fd", str(write_end), *argv],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    cwd="/",
+                    env=self.env,
+                    pass_fds=(write_end,),
+                    start_new_session=True,
+                )
+            finally:
+                os.close(write_end)
+            with os.fdopen(read_end, "rb") as info:
+                raw = info.read()
+            try:
+                self.shell_pid = int(json.loads(raw)["child-pid"])
+            except (ValueError, KeyError, TypeError) as exc:
+                output = self.proc.stdout.read() if self.proc.stdout else b""  # type: ignore[union-attr]
+                raise SandboxError(
+                    f"the sandbox did not start: {output.decode(errors='replace').strip() or exc}"
+                ) from exc
         os.set_blocking(self.proc.stdout.fileno(), False)  # type: ignore[union-attr]
 
     def send(self, data: bytes) -> None:
@@ -99,8 +146,7 @@ class _LocalBashTransport:
             return None
 
     def process_groups(self) -> set[int]:
-        assert self.proc is not None
-        return _session_groups(self.proc.pid) - {self.proc.pid}
+        return _session_groups(self.shell_pid) - {self.shell_pid}
 
     def kill_process_groups(self, pgids: set[int]) -> None:
         for pgid in pgids:
@@ -108,9 +154,8 @@ class _LocalBashTransport:
                 os.killpg(pgid, signal.SIGKILL)
 
     def signal_shell(self, signum: int) -> None:
-        assert self.proc is not None
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.proc.pid, signum)
+            os.kill(self.shell_pid, signum)
 
     def restart(self) -> None:
         self.terminate()
@@ -124,12 +169,14 @@ class _LocalBashTransport:
             return None
 
     def terminate(self) -> None:
-        """Kill the shell and everything in its session."""
+        """Kill the shell and everything in its session (with a sandbox: its whole PID namespace)."""
         if self.proc is None:
             return
-        for pgid in _session_groups(self.proc.pid) | {self.proc.pid}:
+        for pgid in _session_groups(self.shell_pid) | {self.shell_pid}:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
         for stream in (self.proc.stdin, self.proc.stdout):
@@ -139,20 +186,74 @@ class _LocalBashTransport:
 
 
 class LocalRuntime:
-    """A workspace folder on the host and one bash in it."""
+    """A workspace folder on the host and one bash in it, inside the sandbox where bubblewrap runs."""
 
     name = "local"
 
     def __init__(self, settings: RuntimeSettings | None = None, workspace: Path | None = None) -> None:
         self.settings = settings or RuntimeSettings()
         self._own_root = workspace is None
-        self.root = Path(tempfile.mkdtemp(prefix="mlgym-episode-")) if workspace is None else workspace.parent
-        self.workspace_path = (self.root / "workspace") if workspace is None else workspace
+        if workspace is None:
+            sweep_stale_episodes()
+            self.root = make_episode_root()
+            self.workspace_path = self.root / "workspace"
+            self._reaper: subprocess.Popen[bytes] | None = start_reaper(self.root)
+        else:
+            self.root = workspace.parent
+            self.workspace_path = workspace
+            self._reaper = None
         self.workspace_path.mkdir(parents=True, exist_ok=True)
         self.workspace = str(self.workspace_path)
+        self.tmp_path = self.root / "tmp" if self._own_root else Path(tempfile.mkdtemp(prefix="mlgym-tmp-"))
+        self.tmp_path.mkdir(exist_ok=True)
         self._transport: _LocalBashTransport | None = None
         self._shell: PersistentShell | None = None
+        self._started = False
         self._closed = False
+        check = sandbox.probe()
+        self.sandbox = "bwrap" if check.available else "none"
+        """What confines the agent: ``bwrap`` or ``none`` (bubblewrap cannot run here; see ``sandbox_note``)."""
+        self.sandbox_note = check.reason
+        self.files = SandboxFiles(self._table(with_read_only=False))
+
+    # -- the sandbox ---------------------------------------------------------------------------
+    def _table(self, *, with_read_only: bool) -> sandbox.MountTable:
+        """What the sandbox shows. Without bubblewrap: the host as it is (an identity table)."""
+        if self.sandbox == "none":
+            table = sandbox.MountTable()
+            table.add("/", "/", writable=True)
+            return table
+        extra: list[Path] = []
+        for folder in self.settings.path_prepend:
+            path = Path(folder)
+            extra.append(path.parent if (path.parent / "pyvenv.cfg").is_file() else path)
+        python = Path(self.settings.python)
+        if python.is_absolute():
+            extra.append(python.parent.parent if (python.parent.parent / "pyvenv.cfg").is_file() else python.parent)
+            prefix = sandbox.python_prefix(python)
+            if prefix is not None:
+                extra.append(prefix)
+        table = sandbox.system_table(extra)
+        table.add("/tmp", self.tmp_path, writable=True)
+        table.add(self.workspace, self.workspace_path, writable=True)
+        if with_read_only:
+            for rel in self.settings.read_only:
+                path = self.workspace_path / rel
+                if path.exists() and not path.is_symlink():
+                    table.add(path, path)
+        return table
+
+    def _bwrap(self, cwd: str, extra_read_only: Sequence[Path] = ()) -> list[str]:
+        table = self._table(with_read_only=True)
+        for folder in extra_read_only:
+            resolved = Path(folder).resolve()
+            table.add(resolved, resolved)
+        return sandbox.bwrap_argv(
+            table,
+            network=self.settings.network,
+            cwd=cwd,
+            gpus=bool(self.settings.gpus) or "CUDA_VISIBLE_DEVICES" in os.environ,
+        )
 
     def shell_env(self) -> dict[str, str]:
         """The agent shell's environment: a clean one, not the host's (no API keys leak in)."""
@@ -170,6 +271,7 @@ class LocalRuntime:
             {
                 "PATH": os.pathsep.join(path),
                 "HOME": self.workspace,
+                "TMPDIR": "/tmp" if self.sandbox == "bwrap" else str(self.tmp_path),
                 "PYTHONUNBUFFERED": "1",
                 "PAGER": "cat",
                 "GIT_PAGER": "cat",
@@ -180,64 +282,91 @@ class LocalRuntime:
         env.update(self.settings.env)
         return env
 
+    # -- the Runtime protocol ------------------------------------------------------------------
     def start(self) -> None:
-        if self._shell is not None:
-            return
-        self._transport = _LocalBashTransport(self.workspace_path, self.shell_env())
-        self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
-        self._shell.initialise(self.workspace)
+        """Ready the runtime. The shell itself starts with the first command, once the task's files are
+        in place, so its sandbox can bind the read-only ones read-only."""
+        self._started = True
+
+    def _ensure_shell(self) -> PersistentShell:
+        if not self._started:
+            raise SandboxError("runtime not started")
+        if self._closed:
+            raise SandboxError("the sandbox was closed")
+        if self._shell is None:
+            prefix = self._bwrap("/") if self.sandbox == "bwrap" else ()
+            self._transport = _LocalBashTransport(self.workspace_path, self.shell_env(), prefix)
+            self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
+            self._shell.initialise(self.workspace)
+        return self._shell
 
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
-        if self._shell is None:
-            raise SandboxError("runtime not started")
-        return self._shell.run(command, timeout, on_output)
+        return self._ensure_shell().run(command, timeout, on_output)
 
     def cwd(self) -> str:
         return self._shell.current_dir if self._shell else self.workspace
 
-    def _host(self, path: str) -> Path:
-        p = Path(path)
-        return p if p.is_absolute() else Path(self.cwd()) / p
-
     def read_file(self, path: str) -> bytes:
-        return self._host(path).read_bytes()
+        return self.files.read(path, self.cwd())
 
     def write_file(self, path: str, data: bytes) -> None:
-        target = self._host(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        self._refuse_read_only(path)
+        self.files.write(path, data, self.cwd())
 
     def exists(self, path: str) -> bool:
-        return self._host(path).exists()
+        return self.files.exists(path, self.cwd())
 
     def copy_in(self, host_path: Path, path: str) -> None:
-        _copy(host_path, self._host(path))
+        self.files.copy_in(host_path, path, self.cwd())
 
     def copy_out(self, path: str, host_path: Path) -> None:
-        _copy(self._host(path), host_path)
+        self.files.copy_out(path, host_path, self.cwd())
+
+    def _refuse_read_only(self, path: str) -> None:
+        """The task's read-only files are bound read-only in the sandbox; the tools see the same."""
+        try:
+            _mount, host = self.files.resolve(path, self.cwd())
+        except OSError:
+            return
+        for rel in self.settings.read_only:
+            protected = os.path.normpath(self.workspace_path / rel)
+            if host == protected or host.startswith(protected + "/"):
+                raise OSError(errno.EROFS, "Read-only file system (a read-only file of the task)", path)
 
     def exec(self, argv: Sequence[str], timeout: float) -> ExecResult:
-        return _run_process(argv, cwd=Path(self.cwd()), env=self.shell_env(), timeout=timeout)
+        cwd = self.cwd()
+        if self.sandbox == "bwrap":
+            return _run_process([*self._bwrap(cwd), *argv], cwd=Path("/"), env=self.shell_env(), timeout=timeout)
+        return _run_process(argv, cwd=Path(cwd), env=self.shell_env(), timeout=timeout)
 
     def scan(self, path: str) -> list[FileEntry]:
-        return scan_tree(str(self._host(path)))
+        return scan_tree(self.files.lexical(path, self.cwd()))
 
     def read_regular(self, path: str, max_bytes: int) -> bytes:
-        return read_regular(str(self._host(path)), max_bytes)
+        return read_regular(self.files.lexical(path, self.cwd()), max_bytes)
 
     def start_player(self, task_dir: Path, script: str, env: dict[str, str]) -> LocalPlayer:
-        """The player as a child process in the agent's environment (see :mod:`.local_player`)."""
+        """The player as a child process in the agent's sandbox (see :mod:`.local_player`): what the
+        shell sees, plus the task folder and the channel helper, read-only; it dies with this process."""
         player_env = {**self.shell_env(), "PYTHONDONTWRITEBYTECODE": "1", **env}
         player_env["PYTHONPATH"] = str(TASK_LIB)
         argv = [self.settings.python, str(task_dir / script)]
+        if self.sandbox == "bwrap":
+            argv = [*self._bwrap(self.workspace, extra_read_only=(task_dir, TASK_LIB)), *argv]
         return LocalPlayer(argv, cwd=self.workspace_path, env=player_env)
 
     def evaluate_in_sandbox(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
+        """Legacy grading (see :class:`Runtime`): in a sandbox like the shell's, with the task folder and
+        the private data bound read-only (the agent's own shell never has them)."""
         env = self.shell_env()
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         if private_data is not None:
             env["MLGYM_PRIVATE_DATA"] = str(private_data)
         argv = [self.settings.python, str(task_dir / script)]
+        if self.sandbox == "bwrap":
+            extra = (task_dir,) if private_data is None else (task_dir, private_data)
+            argv = [*self._bwrap(self.workspace, extra_read_only=extra), *argv]
+            return _run_process(argv, cwd=Path("/"), env=env, timeout=timeout)
         return _run_process(argv, cwd=self.workspace_path, env=env, timeout=timeout)
 
     def close(self) -> None:
@@ -248,14 +377,10 @@ class LocalRuntime:
             self._transport.terminate()
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if src.is_dir():
-        shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True)
-    else:
-        shutil.copy2(src, dst)
+        else:
+            shutil.rmtree(self.tmp_path, ignore_errors=True)
+        if self._reaper is not None:
+            stop_reaper(self._reaper)
 
 
 def _run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> ExecResult:
