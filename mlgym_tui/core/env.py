@@ -45,7 +45,9 @@ from mlgym_tui.core.venvs import ensure_venv
 from mlgym_tui.task_lib import CHANNEL_MODULE, TASK_LIB
 
 MAX_TEXT = 1_000_000
-_SCRIPT_COMMAND = re.compile(r"^\s*(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(python3?|torchrun|accelerate|bash|sh|make)\b")
+_SCRIPT_COMMAND = re.compile(r"(?<![\w.-])(python3?|torchrun|accelerate|deepspeed|bash|sh|make)(?![\w.-])")
+"""A command that runs a script gets the training timeout wherever the runner appears in it (``cd src &&
+python train.py`` too), as MLGym gives it to any action that mentions one of its training commands."""
 
 
 class TextSpace(gym.spaces.Text):
@@ -373,7 +375,7 @@ class ResearchEnv(gym.Env[str, str]):
 
     def _timeout_for(self, command: str) -> float:
         limits = self.task.limits
-        return limits.training_timeout if _SCRIPT_COMMAND.match(command) else limits.command_timeout
+        return limits.training_timeout if _SCRIPT_COMMAND.search(command) else limits.command_timeout
 
     def _truncated(self) -> bool:
         return self.steps >= self.task.limits.max_steps and self.submitted is None
