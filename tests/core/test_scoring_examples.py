@@ -22,6 +22,8 @@ so AUP = τ_max - mean log10 ratio:
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 
@@ -29,6 +31,7 @@ import pytest
 
 from mlgym_tui.core.scoring import (
     BASELINE,
+    Note,
     TaskInfo,
     area_under_profile,
     exit_group,
@@ -220,3 +223,33 @@ def test_renderers_show_every_table_and_mark_stand_in_tasks() -> None:
     assert "score,T1,A,best_attempt,4.0,stand-in" in csv_text
     doc = json.loads(render_json(board))
     assert doc["stand_in_tasks"] == ["T1"] and doc["measures"]["best_attempt"]["aup"]["A"] > 0
+
+
+def test_a_wide_board_fits_120_columns_with_every_competitor_and_grouped_notes() -> None:
+    models = [f"metagen-{name}" for name in ("claude-35-sonnet-new", "gemini-20-flash-thinking", "llama3-405b-tools",
+                                               "gpt-o3-mini", "deepseek-r1", "llama4-17b-128", "gemini-25-pro",
+                                               "claude-37-sonnet", "gpt4o2", "gemini-15-pro", "gpt-o1", "llama4-17b-16")]
+    tasks = ["naturalLanguageInferenceMNLI", "imageClassificationCifar10", "rlMountainCarContinuous"]
+    runs = runset(*[record(t, "mlgym", 1.0 + i / 10 + j, model=m, baseline=1.0)
+                    for i, m in enumerate(models) for j, t in enumerate(tasks)])
+    runs.warnings += [Note("task is not in tasks/: imported anyway", f"/runs/{i}.traj") for i in range(36)]
+    board = scoreboard(runs, task_info=lambda task: None)
+    text = render_text(board)
+    assert max(len(line) for line in text.splitlines()) <= 120
+    for m in models:
+        assert m.removeprefix("metagen-")[:10] in text
+    assert "common prefix 'mlgym/metagen-'" in text
+    assert text.count("task is not in tasks/: imported anyway") == 1
+    assert "imported anyway (36 times, e.g. /runs/0.traj)" in text
+    assert "stand-in" not in text  # no stand-in runs, no footnote
+    narrow = render_text(board, width=80)
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+
+
+def test_csv_carries_each_rows_baseline_and_the_notes() -> None:
+    runs = runset(record("T1", "A", 4.0, baseline=2.0), record("T1", "B", 3.0, baseline=2.5))
+    board = scoreboard(runs, task_info=lambda task: TaskInfo("m", "max", 2.0))
+    rows = list(csv.reader(io.StringIO(render_csv(board))))
+    baselines = {(r[1], r[4]) for r in rows if r[0] == "task" and r[3] == "baseline"}
+    assert baselines == {("T1", "2.0"), ("T1 [mlgym-tui]", "2.5")}  # graded differently: two rows
+    assert any(r[0] == "note" and "scored as separate tasks" in r[5] for r in rows)

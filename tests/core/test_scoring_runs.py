@@ -93,6 +93,11 @@ def test_score_plot_draws_the_profiles(real_runs: Path) -> None:
     proc = cli("score", str(real_runs), "--plot")
     assert proc.returncode == 0, proc.stderr
     assert "performance profiles" in proc.stdout and "rho(tau)" in proc.stdout
+    plot = proc.stdout[proc.stdout.index("performance profiles"):]
+    legends = [line for line in plot.splitlines() if line.startswith("legend: ")]
+    assert len(legends) == 2 and "A baseline (AUP" in legends[0] and f"B {BASELINE} (AUP" in legends[0]
+    inside = [line for line in plot.splitlines() if "│" in line or "┃" in line]
+    assert inside and not any("baseline" in line for line in inside)  # the legend is not drawn over the curves
 
 
 def test_score_reads_raw_mlgym_result_folders_directly() -> None:

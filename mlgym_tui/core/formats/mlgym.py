@@ -17,6 +17,7 @@ import ast
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,6 +116,17 @@ def parse_run_name(name: str, task_hint: str | None = None) -> dict[str, Any]:
         if len(plain) > 2:
             out["config"] = plain[2]
     return out
+
+
+def folder_names(folder: Path, task_hint: str | None = None) -> dict[str, Any]:
+    """:func:`parse_run_name` of a run folder, or of the folder a symlink to it points at when only that
+    one carries MLGym's name (a link named ``latest`` → ``<model>__<task>__…__run_3``)."""
+    names = parse_run_name(folder.name, task_hint)
+    if "attempt" not in names:
+        real = Path(os.path.realpath(folder))
+        if real.name != folder.name:
+            names = parse_run_name(real.name, task_hint) or names
+    return names
 
 
 def guess_direction(metric: str) -> str:
@@ -314,7 +326,7 @@ def read_traj(path: Path) -> ImportedRun:
     is_mlgym = results is not None or "score" in info or str(raw.get("environment", "")).startswith("mlgym")
     is_mlgym = is_mlgym or bool(ours)
 
-    names = parse_run_name(path.parent.name, path.stem)
+    names = folder_names(path.parent, path.stem)
     task = str(ours.get("task") or names.get("task") or path.stem)
     model = ours.get("model") if ours else names.get("model")
     agent = str(ours.get("agent") or ("mlgym" if is_mlgym else "swe-agent"))

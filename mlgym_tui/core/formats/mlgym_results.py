@@ -21,7 +21,7 @@ from mlgym_tui.core.formats.mlgym import (
     _load_json,
     _primary_metric,
     _score_list,
-    parse_run_name,
+    folder_names,
 )
 from mlgym_tui.core.trajectory import SCHEMA, SCHEMA_VERSION, EpisodeResult, Evaluation
 
@@ -42,7 +42,7 @@ def read_results_only(folder: Path) -> ImportedRun:
     raw, data = _load_json(path, "results file", 64 * 2**20)
     if not isinstance(raw, dict):
         raise TrajImportError(path, f"expected a JSON object with 'agent' and 'baseline', got {type(raw).__name__}")
-    names = parse_run_name(folder.name)
+    names = folder_names(folder)
     if "task" not in names:
         raise TrajImportError(path, "no .traj beside it and the folder name is not MLGym's "
                               "<model>__<task>__<config>__…__run_N, so the task is unknown")

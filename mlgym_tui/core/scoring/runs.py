@@ -280,22 +280,30 @@ def _dig(value: Any, *keys: str) -> Any:
     return value
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, set[str]]]:
+def _walk(root: Path, repeated: list[tuple[Path, Path]] | None = None) -> Iterator[tuple[Path, set[str]]]:
     """Folders under ``root`` (itself included) with their file names; run folders are not descended.
 
-    Symlinked folders are followed (each real folder once, so a link loop ends).
+    Symlinked folders are followed. A run folder is yielded every time it is reached (the caller counts
+    it once and names the repeats); a folder of runs reached a second time is not descended again (a link
+    loop ends) and is added to ``repeated`` as (path, first path).
     """
-    seen: set[str] = set()
+    first: dict[str, Path] = {}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames[:] = []
-            continue
-        seen.add(real)
         names = set(filenames)
         is_run = TRAJECTORY_FILE in names or RESULT_FILE in names or "results.json" in names or any(
             n.endswith(".traj") for n in names)
-        dirnames[:] = [] if is_run else sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        if is_run:
+            dirnames[:] = []
+            yield Path(dirpath), names
+            continue
+        real = os.path.realpath(dirpath)
+        if real in first:
+            dirnames[:] = []
+            if repeated is not None:
+                repeated.append((Path(dirpath), first[real]))
+            continue
+        first[real] = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         yield Path(dirpath), names
 
 
@@ -357,7 +365,7 @@ def load_runs(paths: Iterable[Path | str]) -> RunSet:
             else:
                 candidates = [(root.parent, set(os.listdir(root.parent)))]
         else:
-            candidates = _walk(root)
+            candidates = _walk(root, found.duplicates)
         for folder, names in candidates:
             if RESULT_FILE in names or TRAJECTORY_FILE in names:
                 if c.seen_folder(folder):
