@@ -3,7 +3,7 @@ count how many leave the byte-identical file here.
 
 Usage::
 
-    python benchmarks/mlgym_edit_parity.py DIR [--json OUT] [--show N]
+    python benchmarks/mlgym_edit_parity.py DIR [--json OUT] [--show N] [--jobs N]
 
 ``DIR`` is a folder holding MLGym ``.traj`` files (searched recursively), e.g. the published
 ``trajectories/mlgym_bench_v0`` runs extracted from MLGym's repository.
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import re
 import shutil
 import sys
@@ -195,23 +196,37 @@ def replay_run(traj: Path, replayer: Replayer) -> Iterator[Outcome]:
                 known[path] = lines
 
 
+def replay_all(trajs: list[Path]) -> list[Outcome]:
+    """Every command of ``trajs``, in one process with one runtime."""
+    replayer = Replayer()
+    outcomes: list[Outcome] = []
+    try:
+        for n, traj in enumerate(trajs, start=1):
+            outcomes.extend(replay_run(traj, replayer))
+            if n % 25 == 0:
+                print(f"  … {n} / {len(trajs)} trajectories", file=sys.stderr, flush=True)
+    finally:
+        replayer.close()
+    return outcomes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a folder of MLGym .traj files (searched recursively)")
     parser.add_argument("--json", type=Path, help="write every outcome to this file")
     parser.add_argument("--show", type=int, default=5, help="print this many differing commands")
+    parser.add_argument("--jobs", type=int, default=1, help="replay in this many processes")
     args = parser.parse_args(argv)
     trajs = sorted(args.folder.rglob("*.traj"))
     if not trajs:
         print(f"error: no .traj files under {args.folder}", file=sys.stderr)
         return 2
-    replayer = Replayer()
-    outcomes: list[Outcome] = []
-    try:
-        for traj in trajs:
-            outcomes.extend(replay_run(traj, replayer))
-    finally:
-        replayer.close()
+    if args.jobs > 1:
+        with multiprocessing.Pool(args.jobs) as pool:
+            parts = pool.map(replay_all, [trajs[i :: args.jobs] for i in range(args.jobs)])
+        outcomes = [o for part in parts for o in part]
+    else:
+        outcomes = replay_all(trajs)
     judged = [o for o in outcomes if o.verdict in ("identical", "different")]
     same = sum(o.verdict == "identical" for o in judged)
     print(f"{len(trajs)} trajectories, {len(outcomes)} edit/insert/create commands, {len(judged)} judged")

@@ -21,6 +21,7 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 SELECTED = ("F821", "F822", "F831", "E111", "E112", "E113", "E999", "E902")
@@ -79,6 +80,12 @@ def _style_guide() -> Any:
 
 def findings(source: str) -> list[Finding]:
     """flake8's findings (of the selected codes) for Python ``source``, in line order."""
+    return list(_findings(source))
+
+
+@lru_cache(maxsize=16)
+def _findings(source: str) -> tuple[Finding, ...]:
+    """Cached: an edit's "before" is usually the previous edit's "after", so each text is linted once."""
     fd, path = tempfile.mkstemp(suffix=".py", prefix="mlgym-lint-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
@@ -89,7 +96,7 @@ def findings(source: str) -> list[Finding]:
             found = list(_found)
     finally:
         os.unlink(path)
-    return sorted(found, key=lambda f: (f.line, f.column))
+    return tuple(sorted(found, key=lambda f: (f.line, f.column)))
 
 
 def introduced(before: str, after: str, start: int, end: int, new_lines: int) -> list[Finding]:
