@@ -168,3 +168,44 @@ def test_recent_runs_date_an_imported_run_by_its_own_start(tmp_path: Path) -> No
     [row] = recent_runs(tmp_path / "runs")
     assert row.started == started[:16].replace("T", " ") and row.status == "submitted"
     assert (folder / "trajectory.jsonl").stat().st_mtime < 1_600_000_000  # sorted by when it ran, not imported
+
+
+async def test_a_huge_output_keeps_its_step_rule_and_command(settings: WorkbenchSettings, tmp_path: Path) -> None:
+    from mlgym_tui.core.events import Event, EventKind
+    from mlgym_tui.core.trajectory import TrajectoryRecorder
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    rec = TrajectoryRecorder(folder / "trajectory.jsonl", {"task": "prisonersDilemma", "agent": "x"})
+    rec(Event(EventKind.EPISODE_STARTED, 0, {"task": "prisonersDilemma", "agent": "x", "backend": "local"}, 1.0))
+    rec(Event(EventKind.ACTION, 1, {"action": "python train.py"}, 2.0))
+    rec(Event(EventKind.OUTPUT, 1, {"text": "".join(f"epoch {i}\n" for i in range(56_488))}, 3.0))
+    rec(Event(EventKind.OBSERVATION, 1, {"text": "…", "exit_code": 0, "duration": 1.0, "tool": None}, 3.0))
+    rec.close()
+    app = make_app(settings, Start("replay", path=folder, follow=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loaded and not screen.workbench.shell._backlog, what="the output")
+        lines = list(screen.workbench.shell.log_widget.lines)
+        rule = next(i for i, line in enumerate(lines) if line.startswith("── step 1 "))
+        assert lines[rule + 1] == "$ python train.py" and lines[rule + 2] == "epoch 0"
+        cut = next(i for i, line in enumerate(lines) if line.startswith("[… "))
+        assert lines[cut - 1] == "epoch 199" and "51,488 lines of this output not shown" in lines[cut]
+        assert lines[-2] == "epoch 56487" and lines[-1].startswith("✔ exit 0")
+        assert not any("scrolled past unseen" in line for line in lines)
+        assert screen.workbench.shell.border_subtitle == "step 1 · $ python train.py"
+
+
+async def test_the_validation_chart_keeps_its_room_beside_the_cost_chart(settings: WorkbenchSettings,
+                                                                        fmnist_run: Path) -> None:
+    app = make_app(settings, Start("replay", path=fmnist_run))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        await pilot.pause()
+        metrics = screen.workbench.metrics
+        score = metrics.query_one("#score-plot")
+        usage = metrics.query_one("#usage-plot")
+        assert usage.display and metrics.model.usage  # the run's cost, known at its last step
+        assert score.size.height >= 8 and score.size.height > usage.size.height
+        assert metrics._last_step() == screen.last_step == 12  # both x axes end at the run's last step
