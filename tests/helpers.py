@@ -120,3 +120,10 @@ class OrphanAgent(_ScriptedAgent):
 
     def start(self, task: TaskConfig, observation: str, info: dict[str, Any]) -> None:
         self.queue = [f"setsid sleep {self.marker}1 >/dev/null 2>&1 & echo started", f"sleep {self.marker}2"]
+
+
+class ChattyAgent(_ScriptedAgent):
+    """Prints 90 kB per step: a run folder on a small disk fills up within a few steps."""
+
+    name = "chatty"
+    script = tuple("head -c 90000 /dev/zero | tr '\\0' x" for _ in range(40))
