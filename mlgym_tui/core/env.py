@@ -135,6 +135,8 @@ class ResearchEnv(gym.Env[str, str]):
             settings.python = str(self._python)
         settings.env = {**settings.env, "MLGYM_TASK": self.task.id}
         settings.read_only = [*self.task.read_only, *settings.read_only]
+        if settings.max_workspace_bytes is None:
+            settings.max_workspace_bytes = self.task.limits.max_workspace_bytes
         runtime = make_runtime(self.backend, settings)
         settings.env.update(sandbox_environment(self.task, runtime.workspace, self._network))
         return runtime

@@ -116,13 +116,16 @@ class BaselineSpec(_Strict):
 class LimitsSpec(_Strict):
     """Episode limits; agents may tighten them."""
 
-    max_steps: int = 50
-    command_timeout: float = 120
+    max_steps: int = Field(default=50, gt=0)
+    command_timeout: float = Field(default=120, gt=0)
     """Seconds an ordinary shell command may run."""
-    training_timeout: float = 1800
+    training_timeout: float = Field(default=1800, gt=0)
     """Seconds a command that runs a script (python, bash, torchrun …) may run."""
-    wall_time: float = 4 * 3600
+    wall_time: float = Field(default=4 * 3600, gt=0)
     """Seconds for the whole episode."""
+    max_workspace_bytes: int = Field(default=20 * 1000**3, gt=0)
+    """Most bytes on disk the workspace (with the sandbox's /tmp) may take while the episode runs; past
+    it the sandbox's running processes are stopped and the agent is told (README: Sandboxes)."""
 
 
 class Tunable(_Strict):

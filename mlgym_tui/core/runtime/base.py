@@ -105,6 +105,8 @@ class RuntimeSettings:
     gpus_per_episode: int | None = None
     """With ``gpus``: take this many devices from that pool for each episode, disjoint from the devices
     of every other episode running on this host; None gives every episode all of ``gpus``."""
+    max_workspace_bytes: int | None = None
+    """Most bytes on disk the workspace may take while the episode runs (None: no limit)."""
     read_only: list[str] = field(default_factory=list)
     """Workspace paths (relative) the agent must not change; backends that can enforce it make them
     unwritable by the agent as they are copied in (the task's ``read_only`` list)."""

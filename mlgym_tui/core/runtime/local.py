@@ -10,6 +10,7 @@ by a power cut are swept at the next start (:mod:`.episode_folders`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from mlgym_tui.core.errors import SandboxError
 from mlgym_tui.core.runtime import sandbox
 from mlgym_tui.core.runtime.base import CommandResult, ExecResult, FileEntry, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.disk_guard import DiskGuard
 from mlgym_tui.core.runtime.episode_folders import (
     make_episode_root,
     start_reaper,
@@ -52,6 +54,29 @@ _BASE_ENV_KEYS = (
     "OPENBLAS_L2_SIZE",
     "CUDA_VISIBLE_DEVICES",
 )
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from /proc): in the sandbox, all of it but the shell, since
+    the shell is the PID namespace's init and orphans (``setsid`` ones too) are reparented to it."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    stack = list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children.get(child, []))
+    return found
 
 
 def _session_groups(sid: int) -> set[int]:
@@ -210,6 +235,8 @@ class LocalRuntime:
         self._shell: PersistentShell | None = None
         self._started = False
         self._closed = False
+        self._guard: DiskGuard | None = None
+        self._in_command = False
         check = sandbox.probe()
         self.sandbox = "bwrap" if check.available else "none"
         """What confines the agent: ``bwrap`` or ``none`` (bubblewrap cannot run here; see ``sandbox_note``)."""
@@ -298,10 +325,31 @@ class LocalRuntime:
             self._transport = _LocalBashTransport(self.workspace_path, self.shell_env(), prefix)
             self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
             self._shell.initialise(self.workspace)
+            if self.settings.max_workspace_bytes and self._guard is None:
+                self._guard = DiskGuard(
+                    [self.workspace_path, self.tmp_path], self.settings.max_workspace_bytes, self._over_limit
+                )
         return self._shell
 
+    def _over_limit(self, _usage: int) -> None:
+        """The workspace is over its size limit: stop every process of the sandbox but the shell."""
+        if self._transport is None:
+            return
+        if self._in_command:  # abandon the rest of the command list, as a timeout does
+            self._transport.signal_shell(signal.SIGUSR1)
+        for pid in _descendants(self._transport.shell_pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
-        return self._ensure_shell().run(command, timeout, on_output)
+        shell = self._ensure_shell()
+        self._in_command = True
+        try:
+            result = shell.run(command, timeout, on_output)
+        finally:
+            self._in_command = False
+        notice = self._guard.notice() if self._guard is not None else ""
+        return dataclasses.replace(result, output=result.output + notice) if notice else result
 
     def cwd(self) -> str:
         return self._shell.current_dir if self._shell else self.workspace
@@ -373,6 +421,8 @@ class LocalRuntime:
         if self._closed:
             return
         self._closed = True
+        if self._guard is not None:
+            self._guard.stop()
         if self._transport is not None:
             self._transport.terminate()
         if self._own_root:

@@ -290,3 +290,36 @@ def _wait_until(check, seconds: float) -> bool:  # noqa: ANN001
             return True
         time.sleep(0.1)
     return check()
+
+
+def test_the_workspace_size_limit_stops_writers_while_they_run(pd_task_copy: Path) -> None:
+    text = (pd_task_copy / "task.yaml").read_text().replace("  wall_time: 3600", "  wall_time: 3600\n  max_workspace_bytes: 20000000")
+    (pd_task_copy / "task.yaml").write_text(text)
+    env = ResearchEnv("prisonersDilemma")
+    try:
+        env.reset(seed=0)
+        assert env.task.limits.max_workspace_bytes == 20_000_000
+        started = time.monotonic()
+        # a background writer that would never stop, then a foreground one
+        obs = shell(env, "(while true; do head -c 1000000 /dev/zero >> /tmp/grow; sleep 0.05; done) & "
+                         "head -c 30000000 /dev/zero > big; sleep 30; echo never")
+        assert "never" not in obs and time.monotonic() - started < 15
+        assert "over this task's limit of 20.0 MB" in obs and "limits.max_workspace_bytes" in obs
+        size = shell(env, "stat -c %s /tmp/grow")
+        time.sleep(1)
+        assert shell(env, "stat -c %s /tmp/grow") == size, "the background writer still runs"
+        assert "over this" not in shell(env, "rm -f big /tmp/grow; echo freed")
+        assert shell(env, "echo fine") == "fine\n"
+    finally:
+        env.close()
+
+
+def test_limits_must_be_positive(pd_task_copy: Path) -> None:
+    from mlgym_tui.core.errors import ConfigError
+
+    for field, value in (("max_steps", "0"), ("wall_time", "-1"), ("max_workspace_bytes", "-5")):
+        text = (PROJECT / "tasks" / "prisonersDilemma" / "task.yaml").read_text()
+        (pd_task_copy / "task.yaml").write_text(text.replace("  wall_time: 3600", f"  wall_time: 3600\n  {field}: {value}")
+                                                 if field != "wall_time" else text.replace("wall_time: 3600", f"wall_time: {value}"))
+        with pytest.raises(ConfigError, match=f"limits.{field}"):
+            load_task("prisonersDilemma")
