@@ -4,6 +4,7 @@ the editing tools refuse to change, on the local and the docker backend."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -56,6 +57,16 @@ def _edit_evaluate_refused(env: ResearchEnv) -> None:
 
 def test_the_editing_tools_refuse_the_evaluation_file_on_local(local_env: ResearchEnv) -> None:
     _edit_evaluate_refused(local_env)
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_the_shell_cannot_write_the_evaluation_file_on_local(local_env: ResearchEnv) -> None:
+    """Under the local sandbox the task's read-only files are bound read-only, so even a root shell
+    cannot change them."""
+    before = local_env.runtime.read_file(f"{local_env.runtime.workspace}/evaluate.py")
+    obs, *_ = local_env.step("echo '# mine' >> evaluate.py; echo rc=$?; rm -f evaluate.py; ls evaluate.py")
+    assert "rc=0" not in obs and obs.rstrip().endswith("evaluate.py"), obs
+    assert local_env.runtime.read_file(f"{local_env.runtime.workspace}/evaluate.py") == before
 
 
 @pytest.mark.docker
