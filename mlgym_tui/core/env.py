@@ -334,6 +334,12 @@ class ResearchEnv(gym.Env[str, str]):
             else:
                 python = self._python if self._python is not None else Path(self.settings.python)
                 evaluation = run_evaluation(self.task, self.runtime, self.steps, private, python)
+                if trusted_fingerprint(self.task, private) != self._fingerprint:  # changed meanwhile
+                    evaluation = Evaluation(
+                        step=self.steps, valid=False, tampered=True,
+                        error="tampered: the task's evaluation scripts or private data changed on the host "
+                              "during the evaluation; the run is not scored",
+                    )
                 if not final:
                     self.validations += 1
                     evaluation = for_validation(self.task, evaluation)

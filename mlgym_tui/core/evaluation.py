@@ -169,18 +169,26 @@ def run_evaluation(
     return Evaluation(step=step, valid=True, metrics=metrics, score=metrics[task.primary.name], note=note)
 
 
-def round_significant(value: float, digits: int) -> float:
-    """``value`` to ``digits`` significant digits (what a validation reports)."""
-    if value == 0 or not math.isfinite(value):
+def round_reported(value: float, digits: int, scale: float | None = None) -> float:
+    """``value`` to ``digits`` significant digits of ``max(|value|, |scale|)``: relative rounding for large
+    values, and never finer than the metric's usual magnitude (its baseline) near zero, where relative
+    rounding would report an r2 of 0.0001234 to seven decimals."""
+    if not math.isfinite(value):
         return value
-    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+    magnitude = max(abs(value), abs(scale or 0.0))
+    if magnitude == 0:
+        return value
+    quantum = 10.0 ** (math.floor(math.log10(magnitude)) - digits + 1)
+    rounded = round(value / quantum) * quantum
+    return float(f"{rounded:.{max(digits + 2, 0)}g}") if rounded else 0.0
 
 
 def for_validation(task: TaskConfig, evaluation: Evaluation) -> Evaluation:
-    """The evaluation as a ``validate`` reports it: every metric to the task's significant digits, so one
-    call reveals at most that much about the hidden labels."""
+    """The evaluation as a ``validate`` reports it: every metric rounded (:func:`round_reported`, at the
+    scale of its baseline), so one call reveals at most that much about the hidden labels."""
     digits = task.evaluation.validation_digits
-    metrics = {k: round_significant(v, digits) for k, v in evaluation.metrics.items()}
+    scales = task.baseline.scores
+    metrics = {k: round_reported(v, digits, scales.get(k)) for k, v in evaluation.metrics.items()}
     score = metrics.get(task.primary.name) if evaluation.score is not None else None
     return Evaluation(step=evaluation.step, valid=evaluation.valid, metrics=metrics, score=score,
                       error=evaluation.error, tampered=evaluation.tampered, note=evaluation.note)
@@ -191,7 +199,7 @@ def baseline_as_reported(task: TaskConfig, final: bool) -> float | None:
     base = task.baseline_score
     if base is None or final:
         return base
-    return round_significant(base, task.evaluation.validation_digits)
+    return round_reported(base, task.evaluation.validation_digits, base)
 
 
 def describe(task: TaskConfig, evaluation: Evaluation, final: bool) -> str:

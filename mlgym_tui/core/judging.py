@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -39,6 +40,18 @@ class JudgeResult:
     stderr: str
     timed_out: bool = False
     player_stderr: str = ""
+
+
+def _private_scripts(task: TaskConfig, workdir: Path) -> Path:
+    """Copies of the task's Python files and the channel helper, taken before the player starts, for the
+    judge to run: on a backend where the agent's code can reach the task folder, a change it makes
+    while the judge starts is not run (and the fingerprint check reports it)."""
+    folder = workdir.with_name(workdir.name + ".judge")
+    folder.mkdir(mode=0o700)
+    for source in [*task.dir.glob("*.py"), TASK_LIB / "mlgym_channel.py"]:
+        if source.is_file() and source.stat().st_size < (8 << 20):
+            shutil.copy2(source, folder / source.name)
+    return folder
 
 
 def judge_env(python: Path, workdir: Path, private_data: Path | None) -> dict[str, str]:
@@ -112,8 +125,10 @@ def run_judge(
 ) -> JudgeResult:
     """Run the judge in ``workdir`` (the private submission copy) with its player if the task has one;
     both are killed when the task's evaluation timeout runs out."""
+    scripts = _private_scripts(task, workdir)
     env = judge_env(python, workdir, private_data)
-    argv = [str(python), str(task.dir / task.evaluation.script)]
+    env["PYTHONPATH"] = str(scripts)
+    argv = [str(python), str(scripts / task.evaluation.script)]
     player: PlayerProcess | None = None
     pass_fds: tuple[int, ...] = ()
     threads: list[threading.Thread] = []
@@ -159,6 +174,7 @@ def run_judge(
             out, err = proc.communicate()
             timed_out = True
     finally:
+        shutil.rmtree(scripts, ignore_errors=True)
         for fd in to_close:
             os.close(fd)
         stop.set()

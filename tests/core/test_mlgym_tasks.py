@@ -16,7 +16,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from mlgym_tui.agents.base import AgentStep
-from mlgym_tui.core.evaluation import round_significant
+from mlgym_tui.core.evaluation import round_reported
 from mlgym_tui.core.mlgym_evaluate import parse_output
 from mlgym_tui.core.registration import env_id, register_tasks
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
@@ -307,4 +307,4 @@ def test_secret_files_stay_out_of_the_workspace_and_reach_only_the_evaluation(
     observations = [json.loads(line) for line in (folder / "trajectory.jsonl").read_text().splitlines()[1:]]
     cat = next(e for e in observations if e["kind"] == "observation" and e["step"] == 1)
     assert "No such file" in cat["text"] and "0," not in cat["text"]
-    assert [v.score for v in result.validations] == [round_significant(task.baseline_score, task.evaluation.validation_digits)]
+    assert [v.score for v in result.validations] == [round_reported(task.baseline_score, task.evaluation.validation_digits)]
