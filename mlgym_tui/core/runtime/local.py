@@ -400,7 +400,11 @@ class LocalRuntime:
         player_env["PYTHONPATH"] = str(TASK_LIB)
         argv = [self.settings.python, str(task_dir / script)]
         if self.sandbox == "bwrap":
-            argv = [*self._bwrap(self.workspace, extra_read_only=(task_dir, TASK_LIB)), *argv]
+            wrap = self._bwrap(self.workspace, extra_read_only=(task_dir, TASK_LIB))
+            # Nothing the player writes may outlive it (it sees hidden test inputs): the workspace
+            # read-only, a /tmp of its own (later mounts cover earlier ones; --chdir stays last).
+            wrap[-2:-2] = ["--tmpfs", "/tmp", "--ro-bind", str(self.workspace_path), self.workspace]
+            argv = [*wrap, *argv]
         return LocalPlayer(argv, cwd=self.workspace_path, env=player_env)
 
     def evaluate_in_sandbox(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
