@@ -242,6 +242,10 @@ def test_a_results_only_run_imports_with_its_scores_and_no_steps(tmp_path: Path,
     assert result["score"] == 10.0 and result["exit_status"] == "unknown" and result["source"] == "mlgym"
     steps = load_run(next(out.rglob("result.json")).parent).steps()
     assert not any(s.action or s.observation for s in steps)
+    for source in (next(out.rglob("result.json")).parent, folder):  # imported, and the raw folder
+        replay = cli("replay", str(source))
+        assert replay.returncode == 2 and "nothing to replay" in replay.stderr
+        assert len(replay.stderr.strip().splitlines()) == 1
 
 
 def test_filters_pick_tasks_and_competitors_by_glob(tasks_dir: Path) -> None:

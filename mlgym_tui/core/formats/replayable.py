@@ -53,6 +53,12 @@ def check_trajectory_file(path: Path) -> None:
         header = None
     if not isinstance(header, dict) or header.get("kind") != "header":
         raise FormatError(path, f"not a trajectory (line 1 is not a trajectory header); replay takes {WHAT}")
+    if isinstance(header.get("imported"), dict) and header["imported"].get("results_only"):
+        raise FormatError(path, NOTHING_TO_REPLAY)
+
+
+NOTHING_TO_REPLAY = ("a results-only MLGym run (its results.json, no .traj): nothing to replay; "
+                     "`mlgym-tui score` counts its scores")
 
 
 def replayable(path: Path, cache: Path | None = None) -> Path:
@@ -64,6 +70,8 @@ def replayable(path: Path, cache: Path | None = None) -> Path:
     if traj is not None:
         return _imported(traj, cache or imports_cache())
     file = path / TRAJECTORY_FILE if path.is_dir() else path
+    if path.is_dir() and not file.is_file() and (path / "results.json").is_file():
+        raise FormatError(path, NOTHING_TO_REPLAY)
     if not file.is_file():
         raise FormatError(path, f"no trajectory here; replay takes {WHAT}")
     check_trajectory_file(file)
