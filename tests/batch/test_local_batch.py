@@ -106,7 +106,8 @@ def test_wall_time_guard_stops_hung_episodes_and_removes_what_they_left(tmp_path
     (hold / "hold").touch()  # never lifted: the hold agent hangs until stopped
     grid = ["--tasks", "prisonersDilemma", "--agents", "tests.batch.agents:HoldAgent,tests.batch.agents:StubbornAgent",
             "--attempts", "1"]
-    proc = start_batch(out, "--workers", "2", "--episode-timeout", "4", "--grace", "2", "--json", hold=hold, grid=grid)
+    # The grace must cover an ordered end: the autosubmission runs the judge and a player process.
+    proc = start_batch(out, "--workers", "2", "--episode-timeout", "6", "--grace", "20", "--json", hold=hold, grid=grid)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr
     summary = json.loads(stdout)
