@@ -257,3 +257,26 @@ def test_filters_pick_tasks_and_competitors_by_glob(tasks_dir: Path) -> None:
     assert [t["task"] for t in doc["tasks"]] == ["imageCaptioningCOCO"]
     proc = cli("score", str(MINI), "--tasks", "nothing*", env=env)
     assert proc.returncode == 2 and "the filters left none" in proc.stderr
+
+
+def test_our_runs_are_ordered_by_the_batch_attempt_then_start_time_not_seed_or_file_dates(tmp_path: Path) -> None:
+    def our_run(name: str, seed: int, attempt: int | None, started: str, score: float) -> None:
+        folder = tmp_path / "T" / "sweep" / name
+        folder.mkdir(parents=True)
+        config = {"batch": {"id": "b", "cell": f"T/sweep/a{attempt}", "attempt": attempt}} if attempt is not None else {}
+        (folder / "trajectory.jsonl").write_text(json.dumps({"kind": "header", "task": "T", "config": config}) + "\n")
+        (folder / "result.json").write_text(json.dumps({
+            "task": "T", "agent_name": "sweep", "seed": seed, "exit_status": "submitted", "primary_metric": "m",
+            "direction": "max", "baseline": {"m": 1.0}, "started": started,
+            "submission": {"step": 1, "valid": True, "metrics": {"m": score}, "score": score},
+        }))
+        os.utime(folder / "result.json", (1_600_000_000 - seed, 1_600_000_000 - seed))
+
+    our_run("x", seed=7, attempt=0, started="2025-01-02T00:00:00+00:00", score=2.0)
+    our_run("y", seed=1, attempt=1, started="2025-01-01T00:00:00+00:00", score=5.0)
+    board = scoreboard(load_runs([tmp_path]), attempts=1, task_info=lambda task: None)
+    assert board.tasks[0].best_submission["sweep"] == 2.0  # attempt 0, though its seed and start are later
+    for name in ("x", "y"):
+        (tmp_path / "T" / "sweep" / name / "trajectory.jsonl").write_text('{"kind": "header", "task": "T"}\n')
+    board = scoreboard(load_runs([tmp_path]), attempts=1, task_info=lambda task: None)
+    assert board.tasks[0].best_submission["sweep"] == 5.0  # no batch attempt: the seed (1 before 7)
