@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from mlgym_tui.core.events import EventKind
 from mlgym_tui.core.formats.mlgym import read_traj
 from mlgym_tui.core.observations import editor_events, parse_window, step_outcome
@@ -80,3 +82,13 @@ def test_every_edit_of_the_dilemma_run_marks_its_lines() -> None:
     run = read_traj(DILEMMA)
     changed = [(e.step, e.data["start"], e.data["end"]) for e in run.events if e.kind is EventKind.FILE_CHANGED]
     assert changed == [(2, 5, 33), (4, 14, 17), (6, 14, 17), (8, 14, 17), (10, 14, 19)]
+
+
+def test_the_json_export_says_how_each_step_ended() -> None:
+    from mlgym_tui.core.formats import export_run
+
+    doc = json.loads(export_run(FMNIST, "json"))
+    steps = {s["index"]: s for s in doc["steps"]}
+    assert (steps[8]["exit_code"], steps[8]["outcome"], steps[8]["outcome_reason"]) == (None, "failed", "Python traceback")
+    assert (steps[1]["outcome"], steps[1]["outcome_reason"]) == ("unknown", "")
+    assert steps[7]["outcome_reason"] == "no score"

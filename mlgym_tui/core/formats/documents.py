@@ -9,12 +9,14 @@ from typing import Any
 from mlgym_tui.core.formats.grade import grade
 from mlgym_tui.core.formats.loaded import LoadedRun, Step
 from mlgym_tui.core.formats.mlgym import mlgym_exit_status
+from mlgym_tui.core.observations import step_outcome
 
 DOCUMENT_SCHEMA = "mlgym-tui/graded-trajectory"
 DOCUMENT_VERSION = 1
 
 
 def _step_dict(s: Step) -> dict[str, Any]:
+    outcome = step_outcome({"exit_code": s.exit_code, "tool": s.tool, "text": s.observation})
     return {
         "index": s.index,
         "thought": s.thought,
@@ -22,6 +24,8 @@ def _step_dict(s: Step) -> dict[str, Any]:
         "observation": s.observation,
         "tool": s.tool,
         "exit_code": s.exit_code,
+        "outcome": outcome.outcome,
+        "outcome_reason": outcome.reason,
         "duration": s.duration,
         "started": s.started,
         "ended": s.ended,
