@@ -1,18 +1,18 @@
 """Scores the trained policies in ``checkpoints/seed_0`` .. ``seed_4`` on MountainCarContinuous-v0.
 
-For each of the five checkpoint folders (one per training seed) it calls ``load_policy(folder)`` from the
-submitted ``policy.py`` and runs the returned function for the same seeded episodes of gymnasium's
-MountainCarContinuous-v0 (999 steps at most; +100 for reaching the flag, minus 0.1 x force squared per
-step). Actions are clipped to [-1, 1]. Prints one JSON object: {"Reward Mean": mean return over all
-episodes of all five policies, "Reward Std": standard deviation of the five policies' mean returns}.
-A missing file, identical checkpoints, an exception, or an action that is not one finite number exits 1
-with the reason on stderr.
+The policies run in their own sandboxed process (``player.py``: ``load_policy(folder)`` from the
+submitted ``policy.py`` for each checkpoint folder); this judge owns the environments, sends every
+running episode's observation in one batch per step and steps the environments with the forces it gets
+back (clipped to [-1, 1]): the same seeded episodes of gymnasium's MountainCarContinuous-v0 for every
+policy (999 steps at most; +100 for reaching the flag, minus 0.1 x force squared per step). Prints one
+JSON object: {"Reward Mean": mean return over all episodes of all five policies, "Reward Std": standard
+deviation of the five policies' mean returns}. A missing file, identical checkpoints, an exception, or an
+action that is not one finite number exits 1 with the reason on stderr.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 import sys
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
+from mlgym_channel import ChannelError, PlayerError, open_player
 
 EPISODES = 20  # per policy
 NUM_SEEDS = 5
@@ -28,24 +29,6 @@ SEED = 900_000
 
 def fail(message: str) -> None:
     sys.exit(f"evaluation: {message}")
-
-
-def load_module(workspace: Path):
-    path = workspace / "policy.py"
-    if not path.is_file():
-        fail(f"policy.py not found in {workspace}; submit a file defining load_policy(folder)")
-    # The policy may import its helpers from the workspace, as it does when train.py runs there.
-    sys.path.insert(0, str(workspace))
-    spec = importlib.util.spec_from_file_location("submitted_policy", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any failure of the submission is reported, not raised
-        fail(f"importing policy.py failed: {type(exc).__name__}: {exc}")
-    if not callable(getattr(module, "load_policy", None)):
-        fail("policy.py does not define a function load_policy(folder)")
-    return module
 
 
 def checkpoint_folders(workspace: Path) -> list[Path]:
@@ -66,18 +49,8 @@ def checkpoint_folders(workspace: Path) -> list[Path]:
     return folders
 
 
-def load_policy(module, folder: Path):
-    try:
-        policy = module.load_policy(folder)
-    except Exception as exc:  # noqa: BLE001
-        fail(f"load_policy(checkpoints/{folder.name}) raised {type(exc).__name__}: {exc}")
-    if not callable(policy):
-        fail(f"load_policy(checkpoints/{folder.name}) returned {type(policy).__name__}, "
-             f"not a function of the observation")
-    return policy
-
-
 def to_action(value: object, where: str) -> np.ndarray:
+    """The force as the environment takes it; the judge checks again what the player already checked."""
     try:
         action = np.asarray(value, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
@@ -87,31 +60,43 @@ def to_action(value: object, where: str) -> np.ndarray:
     return np.clip(action, -1.0, 1.0).astype(np.float32)
 
 
-def run_episode(env: gym.Env, policy, seed: int, where: str) -> float:
-    observation, _ = env.reset(seed=seed)
-    total = 0.0
-    for step in range(10_000):  # the environment's own limit ends an episode after 999 steps
-        try:
-            raw = policy(observation)
-        except Exception as exc:  # noqa: BLE001
-            fail(f"the policy raised {type(exc).__name__}: {exc} ({where}, step {step + 1})")
-        observation, reward, terminated, truncated, _ = env.step(to_action(raw, f"{where}, step {step + 1}"))
-        total += float(reward)
-        if terminated or truncated:
-            break
-    return total
-
-
 def main() -> None:
     workspace = Path.cwd()
-    module = load_module(workspace)
-    env = gym.make("MountainCarContinuous-v0")
-    per_policy = []
-    for folder in checkpoint_folders(workspace):
-        policy = load_policy(module, folder)
-        returns = [run_episode(env, policy, SEED + e, f"checkpoints/{folder.name}, episode {e + 1}")
-                   for e in range(EPISODES)]
-        per_policy.append(float(np.mean(returns)))
+    if not (workspace / "policy.py").is_file():
+        fail(f"policy.py not found in {workspace}; submit a file defining load_policy(folder)")
+    folders = checkpoint_folders(workspace)
+    episodes = [(k, e) for k in range(len(folders)) for e in range(EPISODES)]
+    envs = [gym.make("MountainCarContinuous-v0") for _ in episodes]
+    observations = [env.reset(seed=SEED + e)[0] for env, (_, e) in zip(envs, episodes, strict=True)]
+    returns = [0.0] * len(episodes)
+    running = list(range(len(episodes)))
+    with open_player() as player:
+        try:
+            player.ask({"op": "load", "folders": [str(f.relative_to(workspace)) for f in folders]})
+            for step in range(10_000):  # the environments' own limit ends every episode after 999 steps
+                if not running:
+                    break
+                where = [f"checkpoints/seed_{episodes[i][0]}, episode {episodes[i][1] + 1}, step {step + 1}"
+                         for i in running]
+                reply = player.ask({"op": "act", "obs": np.stack([observations[i] for i in running]),
+                                    "who": [episodes[i][0] for i in running], "where": where})
+                forces = reply.get("forces")
+                if not isinstance(forces, list) or len(forces) != len(running):
+                    fail("the player answered with the wrong number of actions")
+                still = []
+                for i, force, place in zip(running, forces, where, strict=True):
+                    action = to_action(force, place)
+                    observations[i], reward, terminated, truncated, _ = envs[i].step(action)
+                    returns[i] += float(reward)
+                    if not (terminated or truncated):
+                        still.append(i)
+                running = still
+        except PlayerError as exc:
+            fail(exc.detail)
+        except ChannelError as exc:
+            fail(str(exc))
+    per_policy = [float(np.mean([returns[i] for i, (k, _) in enumerate(episodes) if k == p]))
+                  for p in range(len(folders))]
     print(json.dumps({"Reward Mean": round(float(np.mean(per_policy)), 4),
                       "Reward Std": round(float(np.std(per_policy)), 4)}))
 
