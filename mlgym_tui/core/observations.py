@@ -28,9 +28,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mlgym_tui.core.events import Event, EventKind
+
 EDITOR_TOOLS = frozenset({"open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert"})
 """Tools whose answer is a window on the open file."""
 EVALUATION_TOOLS = frozenset({"validate", "submit"})
+EDITOR_NOTE = "file_opened / file_changed synthesized from the editor tools' answers"
+"""What an imported header's ``imported.editor`` says."""
 
 _HEADER = re.compile(r"^\[File: (?P<path>.+) \((?P<total>\d+) lines total\)\]\s*$")
 _EDIT = re.compile(r"^\s*edit\s+(?P<start>\d+)\s*:\s*(?P<end>\d+)\s*$")
@@ -118,6 +122,22 @@ def editor_events(tool: str | None, action: str, observation: str) -> list[tuple
     elif tool == "create":
         events.append(("file_changed", {"path": window.path, "start": 1, "end": 0, "lines": [], "created": True}))
     return events
+
+
+def with_editor_events(events: list[Event]) -> list[Event]:
+    """``events`` with :func:`editor_events` before each step's observation (for runs imported before
+    the importer synthesised them); each synthesised event is marked ``synthesized``."""
+    out: list[Event] = []
+    actions: dict[int, str] = {}
+    for event in events:
+        if event.kind is EventKind.ACTION:
+            actions[event.step] = str(event.data.get("action") or "")
+        elif event.kind is EventKind.OBSERVATION and event.step > 0:
+            text = str(event.data.get("text") or "")
+            for kind, payload in editor_events(event.data.get("tool"), actions.get(event.step, ""), text):
+                out.append(Event(EventKind(kind), event.step, {**payload, "synthesized": True}, event.time))
+        out.append(event)
+    return out
 
 
 Outcome = Literal["ok", "failed", "unknown"]

@@ -92,3 +92,28 @@ def test_the_json_export_says_how_each_step_ended() -> None:
     assert (steps[8]["exit_code"], steps[8]["outcome"], steps[8]["outcome_reason"]) == (None, "failed", "Python traceback")
     assert (steps[1]["outcome"], steps[1]["outcome_reason"]) == ("unknown", "")
     assert steps[7]["outcome_reason"] == "no score"
+
+
+def test_a_run_imported_before_editor_events_gets_them_when_replayed(tmp_path) -> None:  # noqa: ANN001
+    from mlgym_tui.core.formats.importing import write_imported
+    from mlgym_tui.core.formats.replayable import replayable
+    from mlgym_tui.core.trajectory import read_trajectory
+
+    folder = write_imported(read_traj(FMNIST), tmp_path / "runs")
+    path = folder / "trajectory.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    del rows[0]["imported"]["editor"]  # as the importer wrote it before
+    old = [r for r in rows if r["kind"] not in ("file_opened", "file_changed")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in old))
+    before = path.read_bytes()
+
+    shown = replayable(folder, cache=tmp_path / "cache")
+    assert shown.is_relative_to(tmp_path / "cache") and (shown / "result.json").is_file()
+    events = read_trajectory(shown).events
+    assert [e.step for e in events if e.kind is EventKind.FILE_OPENED] == [2, 4, 6]
+    assert [e for e in events if e.kind not in (EventKind.FILE_OPENED, EventKind.FILE_CHANGED)] == \
+        read_trajectory(folder).events
+    assert path.read_bytes() == before  # the user's run is untouched
+    assert replayable(folder, cache=tmp_path / "cache") == shown  # made once
+    fresh = write_imported(read_traj(FMNIST), tmp_path / "new")
+    assert replayable(fresh, cache=tmp_path / "cache") == fresh  # a run imported now is replayed as it is

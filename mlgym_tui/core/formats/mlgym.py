@@ -28,7 +28,7 @@ from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.exit_strings import mlgym_from_ours, ours_from_mlgym, split_mlgym
 from mlgym_tui.core.exits import ExitStatus
 from mlgym_tui.core.metric_names import find_metric
-from mlgym_tui.core.observations import editor_events
+from mlgym_tui.core.observations import EDITOR_NOTE, editor_events
 from mlgym_tui.core.trajectory import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -487,7 +487,7 @@ def read_traj(path: Path) -> ImportedRun:
             "exit_status": raw_status if source_status is None else source_status,
             "environment": str(raw.get("environment", "")),
             "times": "synthesized from execution_time",
-            "editor": "file_opened / file_changed synthesized from the editor tools' answers",
+            "editor": EDITOR_NOTE,
         },
     }
     result = EpisodeResult(

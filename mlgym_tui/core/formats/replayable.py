@@ -5,7 +5,8 @@ they are. An MLGym / SWE-agent ``.traj`` file, or a raw MLGym run folder holding
 ``results.json``), is imported once into ``<cache>/imported/<key>/`` — not into the user's runs
 (replaying is not importing) and never next to the input, which may be read-only. The key is the
 source's absolute path, size and modification time: opening the same file again reuses the folder at
-once, and a file that changed is imported afresh.
+once, and a file that changed is imported afresh. A run imported before the importer synthesised the
+editor's events gets them the same way: a copy with them, made once in the cache.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from mlgym_tui.core.formats.loaded import FormatError
-from mlgym_tui.core.trajectory import RESULT_FILE, TRAJECTORY_FILE
+from mlgym_tui.core.observations import EDITOR_NOTE, with_editor_events
+from mlgym_tui.core.trajectory import (
+    RESULT_FILE,
+    TRAJECTORY_FILE,
+    TrajectoryError,
+    TrajectoryRecorder,
+    read_trajectory,
+)
 from mlgym_tui.paths import cache_dir
 
 WHAT = "a run folder, its trajectory.jsonl, an MLGym/SWE-agent .traj file or an MLGym run folder"
@@ -38,8 +47,8 @@ def source_traj(path: Path) -> Path | None:
     return None
 
 
-def check_trajectory_file(path: Path) -> None:
-    """Raise :class:`FormatError` unless ``path`` starts with a trajectory header (reads one line)."""
+def check_trajectory_file(path: Path) -> dict[str, Any]:
+    """The header of ``path``; :class:`FormatError` unless it starts with one (reads one line)."""
     try:
         with path.open("rb") as f:
             first = f.readline(1 << 20)
@@ -55,6 +64,7 @@ def check_trajectory_file(path: Path) -> None:
         raise FormatError(path, f"not a trajectory (line 1 is not a trajectory header); replay takes {WHAT}")
     if isinstance(header.get("imported"), dict) and header["imported"].get("results_only"):
         raise FormatError(path, NOTHING_TO_REPLAY)
+    return header
 
 
 NOTHING_TO_REPLAY = ("a results-only MLGym run (its results.json, no .traj): nothing to replay; "
@@ -74,8 +84,47 @@ def replayable(path: Path, cache: Path | None = None) -> Path:
         raise FormatError(path, NOTHING_TO_REPLAY)
     if not file.is_file():
         raise FormatError(path, f"no trajectory here; replay takes {WHAT}")
-    check_trajectory_file(file)
+    header = check_trajectory_file(file)
+    imported = header.get("imported")
+    if isinstance(imported, dict) and "editor" not in imported:
+        return _with_editor(file, header, cache or imports_cache())
     return path
+
+
+def _with_editor(file: Path, header: dict[str, Any], cache: Path) -> Path:
+    """A run imported before the importer synthesised editor events, with them, as a copy in the cache
+    (made once per version of the file; the user's run folder is not touched)."""
+    try:
+        entry = cache / f"editor-{_key(file)}"
+    except OSError as exc:
+        raise FormatError(file, exc.strerror or str(exc)) from exc
+    if (entry / TRAJECTORY_FILE).is_file():
+        return entry
+    try:
+        trajectory = read_trajectory(file)
+    except TrajectoryError as exc:
+        raise FormatError(file, str(exc).split(": ", 1)[-1]) from exc
+    tmp = cache / f".{entry.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    fields = {k: v for k, v in header.items() if k not in ("kind", "schema", "version")}
+    fields["imported"] = {**header["imported"], "editor": EDITOR_NOTE + " when replayed"}
+    try:
+        tmp.mkdir(parents=True)
+        recorder = TrajectoryRecorder(tmp / TRAJECTORY_FILE, fields)
+        try:
+            for event in with_editor_events(trajectory.events):
+                recorder(event)
+        finally:
+            recorder.close()
+        if (file.parent / RESULT_FILE).is_file():
+            shutil.copyfile(file.parent / RESULT_FILE, tmp / RESULT_FILE)
+        os.replace(tmp, entry)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if (entry / TRAJECTORY_FILE).is_file():  # another viewer made it first
+            return entry
+        raise FormatError(file, f"cannot write into {cache}: {exc.strerror or exc}") from exc
+    return entry
 
 
 def _key(traj: Path) -> str:
