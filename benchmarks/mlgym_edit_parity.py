@@ -23,7 +23,11 @@ How a command is judged, step by step through each trajectory:
   before (MLGym writes every line followed by a newline, so that is the byte form compared), with the
   workspace's ``evaluate.py`` read-only as the tasks here declare it.
 
-A command counts as identical when the file here has exactly the bytes MLGym's file had after it.
+A command counts as identical when the file here has exactly the bytes MLGym's file had after it. A
+differing command is set apart (and counted apart) when the difference is one that ``docs/aci.md``
+documents as deliberate: MLGym's lint step crashed and let the edit through unchecked, or counted a
+Python warning as an error, a read-only task file that MLGym let be written, an insertion MLGym refused
+because it does not move old findings.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pathlib import Path
 
 from mlgym_tui.agents.parsing import FormatError, parse_answer
 from mlgym_tui.core.runtime.local import LocalRuntime
-from mlgym_tui.core.tools import Editor, ToolError, parse_action, run_tool
+from mlgym_tui.core.tools import Editor, ToolError, lint, parse_action, run_tool
 from mlgym_tui.core.tools.editor import join_lines
 
 MLGYM_WORKSPACE = "/home/agent/workspace"
@@ -111,8 +115,11 @@ class Replayer:
     def here(self, path: str) -> str:
         return self.runtime.workspace + path[len(MLGYM_WORKSPACE) :] if path.startswith(MLGYM_WORKSPACE) else ""
 
-    def run(self, response: str, open_file: str | None, cwd: str, before: dict[str, list[str]]) -> dict[str, bytes]:
-        """The files (MLGym paths) after the command in ``response``; ``before`` holds the known files."""
+    def run(
+        self, response: str, open_file: str | None, cwd: str, before: dict[str, list[str]]
+    ) -> tuple[dict[str, bytes], str]:
+        """The files (MLGym paths) after the command in ``response`` and the observation here; ``before``
+        holds the known files."""
         ws = Path(self.runtime.workspace)
         for child in ws.iterdir():
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
@@ -126,12 +133,13 @@ class Replayer:
             editor.state.path = self.here(open_file)
         try:
             action = parse_answer(response).action
-            run_tool(editor, parse_action(action))
-        except (ToolError, FormatError):
-            pass
-        return {
+            observation = run_tool(editor, parse_action(action)).text
+        except (ToolError, FormatError) as exc:
+            observation = str(exc)
+        files = {
             MLGYM_WORKSPACE + "/" + str(p.relative_to(ws)): p.read_bytes() for p in ws.rglob("*") if p.is_file()
         }
+        return files, observation
 
     def close(self) -> None:
         self.runtime.close()
@@ -149,6 +157,35 @@ def mlgym_result(tool: str, observation: str, path: str, before: list[str] | Non
         views = [lines for p, lines in whole_views(observation) if p == path]
         return ("applied", views[-1]) if views else ("skipped:window", None)
     return "skipped:unrecognised observation", None
+
+
+def deviation(tool: str, did: str, observation: str, here: str, before: list[str] | None, action: str) -> str:
+    """Why a command left a different file: one of the documented differences (``excluded:…``), else
+    ``different``."""
+    if "_split_string" in observation and "Traceback" in observation:
+        # MLGym's lint step crashed (a Python warning in flake8's output broke its parser), so MLGym
+        # applied the edit without a check; here the check runs.
+        return "excluded:MLGym's lint crashed"
+    if did == "unchanged" and "ERRORS:" in observation and "Warning:" in observation.split("ERRORS:", 1)[1][:2000]:
+        # MLGym ran flake8 under a Python that printed a SyntaxWarning (an invalid escape sequence) into
+        # the lint output, and counted that line as an error the edit introduced.
+        return "excluded:MLGym's lint counted a Python warning"
+    if "is read-only" in here and did == "applied":
+        return "excluded:read-only here, written in MLGym"
+    if tool == "insert" and did == "unchanged" and before is not None:
+        head, _, rest = action.partition("\n")
+        words = head.split()
+        body = rest.split("\n")
+        end = next((i for i, line in enumerate(body) if line.strip() == "end_of_insert"), len(body))
+        if len(words) > 1 and words[1].isdigit():
+            at, lines = int(words[1]), body[:end]
+            after = before[:at] + lines + before[at:]
+            old = lint.findings(join_lines(before).decode("utf-8", "surrogateescape"))
+            kept = {f for f in old if f.line < at + 1 or f.line > at + len(lines)}  # MLGym: no shift
+            new = lint.findings(join_lines(after).decode("utf-8", "surrogateescape"))
+            if any(f not in kept for f in new):
+                return "excluded:insert above an old finding (MLGym does not shift it)"
+    return "different"
 
 
 def replay_run(traj: Path, replayer: Replayer) -> Iterator[Outcome]:
@@ -183,9 +220,10 @@ def replay_run(traj: Path, replayer: Replayer) -> Iterator[Outcome]:
                     yield Outcome(traj.parent.name, step, tool, why, "", action)
                 else:
                     files = {path: before} if before is not None else {}
-                    got = replayer.run(entry.get("response") or f"```\n{action}\n```", open_file, cwd, files)
+                    got, here = replayer.run(entry.get("response") or f"```\n{action}\n```", open_file, cwd, files)
                     same = got.get(path) == join_lines(after)
-                    yield Outcome(traj.parent.name, step, tool, "identical" if same else "different", did, action)
+                    verdict = "identical" if same else deviation(tool, did, observation, here, before, action)
+                    yield Outcome(traj.parent.name, step, tool, verdict, did, action)
                     known[path] = after
         else:
             for path in list(known):
@@ -229,14 +267,19 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = replay_all(trajs)
     judged = [o for o in outcomes if o.verdict in ("identical", "different")]
     same = sum(o.verdict == "identical" for o in judged)
+    excluded = [o for o in outcomes if o.verdict.startswith("excluded")]
     print(f"{len(trajs)} trajectories, {len(outcomes)} edit/insert/create commands, {len(judged)} judged")
     for (tool, did), count in sorted(Counter((o.tool, o.mlgym) for o in judged).items()):
         ok = sum(o.verdict == "identical" for o in judged if (o.tool, o.mlgym) == (tool, did))
         print(f"  {tool:7} MLGym {did:9} {ok:6} / {count:<6} identical")
     for why, count in sorted(Counter(o.verdict for o in outcomes if o.verdict.startswith("skipped")).items()):
         print(f"  {why}: {count}")
+    for why, count in sorted(Counter(o.verdict for o in excluded).items()):
+        print(f"  {why}: {count} (differ on purpose: docs/aci.md)")
     share = same / len(judged) if judged else 0.0
     print(f"identical: {same} / {len(judged)} = {share:.2%}")
+    total = len(judged) + len(excluded)
+    print(f"counting the documented differences as different: {same} / {total} = {same / max(total, 1):.2%}")
     for o in [o for o in judged if o.verdict == "different"][: args.show]:
         print(f"--- {o.run} step {o.step} ({o.tool}, MLGym {o.mlgym})\n{o.action[:400]}")
     if args.json:

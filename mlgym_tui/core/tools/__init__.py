@@ -172,15 +172,13 @@ def parse_action(action: str) -> ParsedAction:
         return ParsedAction(name, [body], None, text)
     if spec.end_marker:
         return _block(name, spec, arg_text, rest, text)
-    if rest.strip():
-        raise ToolError(
-            f"Error: `{name}` takes one line; run other commands as separate actions.\nUsage: {spec.signature}"
-        )
     try:
         args = shlex.split(arg_text)
     except ValueError as exc:
         raise ToolError(f"Error: cannot parse the arguments of `{name}`: {exc}") from exc
-    return ParsedAction(name, args, None, text)
+    # A one-line tool with more lines after it (``create F`` followed by the file's text) runs its line;
+    # the rest is not run, and the observation says so.
+    return ParsedAction(name, args, None, text, rest.strip())
 
 
 def _arity(parsed: ParsedAction, low: int, high: int) -> list[str]:
@@ -191,6 +189,14 @@ def _arity(parsed: ParsedAction, low: int, high: int) -> list[str]:
 
 def run_tool(editor: Editor, parsed: ParsedAction) -> ToolOutput:
     """Carry out a parsed tool call other than validate/submit; raises ToolError with the observation."""
+    out = _dispatch(editor, parsed)
+    if parsed.ignored:
+        what = "block" if TOOLS[parsed.tool or ""].end_marker else "line"
+        out.text += f"\n(Only the first `{parsed.tool}` {what} ran; what followed it was not run: one command per step.)"
+    return out
+
+
+def _dispatch(editor: Editor, parsed: ParsedAction) -> ToolOutput:
     name = parsed.tool
     if name == "open":
         args = _arity(parsed, 1, 2)
@@ -204,10 +210,7 @@ def run_tool(editor: Editor, parsed: ParsedAction) -> ToolOutput:
         return editor.create(_arity(parsed, 1, 1)[0])
     if name in ("edit", "insert"):
         handler = editor.edit if name == "edit" else editor.insert
-        out = handler(parsed.args[0], parsed.body_lines)
-        if parsed.ignored:
-            out.text += f"\n(Only the first `{name}` block ran; what followed its end marker was not run.)"
-        return out
+        return handler(parsed.args[0], parsed.body_lines)
     if name == "search_file":
         args = _arity(parsed, 1, 2)
         return search_file(editor, args[0], args[1] if len(args) > 1 else None)

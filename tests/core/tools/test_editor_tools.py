@@ -112,6 +112,10 @@ def test_only_the_first_of_several_edit_blocks_runs(editor: Editor) -> None:
     act(editor, "open geo.py")
     out = act(editor, "edit 1:1\nimport math  # first\nend_of_edit\nedit 5:5\n    return 0\nend_of_edit")
     assert "Only the first `edit` block ran" in out
+    # a one-line tool with text after it runs its line (``create F`` then the file's text, as models write)
+    out = act(editor, "create extra.py\nimport os\nprint(os.sep)")
+    assert "Only the first `create` line ran" in out
+    assert Path(editor.runtime.workspace, "extra.py").read_bytes() == b"\n"
     assert geo(editor) == GOOD.replace("import math\n", "import math  # first\n")
 
 
