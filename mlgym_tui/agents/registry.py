@@ -73,7 +73,12 @@ def make_agent(name: str, **options: Any) -> Agent:
             factory = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
             raise UserError(f"cannot load agent {name!r}: {exc}") from exc
-        return factory(**options)
+        if not isinstance(factory, type) or not callable(getattr(factory, "act", None)):
+            raise UserError(f"--agent {name!r} is not an agent class (one with start/act/close methods)")
+        try:
+            return factory(**options)
+        except TypeError as exc:
+            raise UserError(f"cannot create agent {name!r}: {exc}") from exc
     from mlgym_tui.agents.config import agent_config_path
 
     if agent_config_path(name) is not None:  # any agents/<name>.yaml (or a path to one) is an LLM agent

@@ -66,6 +66,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_batch)
 
 
+MAX_ATTEMPTS = 10_000
+"""More attempts per cell than any study runs; a typo like 1e14 must not build a grid that fills memory."""
+
+
 def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions, imported lazily
     from mlgym_tui.batch.budget import parse_call_limits
     from mlgym_tui.batch.gpus import parse_gpus
@@ -74,6 +78,8 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    if not 1 <= args.attempts <= MAX_ATTEMPTS:
+        raise UserError(f"--attempts {args.attempts}: must be between 1 and {MAX_ATTEMPTS:,}")
     return BatchOptions(
         tasks=split_list(args.tasks),
         agents=split_list(args.agents),

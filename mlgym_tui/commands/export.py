@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.formats import EXPORTERS
 
 
@@ -36,7 +37,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     target = Path(args.output)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise UserError(f"-o {target}: is a folder; give a file name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"-o {target}: cannot create its folder ({exc.strerror or exc})") from exc
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)

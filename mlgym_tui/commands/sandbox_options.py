@@ -51,6 +51,8 @@ def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None 
     if args.cpus is not None and args.cpus <= 0:
         raise UserError(f"--cpus {args.cpus:g}: must be more than 0")
     settings.cpus = args.cpus
+    if args.pids_limit is not None and args.pids_limit < 0:
+        raise UserError(f"--pids-limit {args.pids_limit}: must be 0 (no limit) or more")
     settings.pids_limit = args.pids_limit if args.pids_limit and args.pids_limit > 0 else None
     settings.gpus = parse_gpus(args.gpus)
     if args.gpus_per_episode is not None and settings.gpus is None:

@@ -52,7 +52,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     if args.attempts is not None and args.attempts < 1:
         raise UserError("--attempts must be at least 1")
-    if args.tau_max is not None and not args.tau_max > 0:
+    if args.tau_max is not None and not 0 < args.tau_max < float("inf"):
         raise UserError("--tau-max must be a positive number")
     if args.aup_grid is not None and args.aup_grid < 2:
         raise UserError("--aup-grid must be at least 2")

@@ -83,6 +83,7 @@ def run_episode(
     """Run one episode into a new run folder; returns the folder and the result (also on disk)."""
     # a data set this episode cannot get is one line, before anything is built or written
     check_available(spec.task, spec.backend == "docker" and spec.settings.network)
+    check_episode_options(spec)
     try:
         folder = run_folder(spec.out, spec.task.id, spec.agent.name, spec.agent.model, spec.seed)
     except OSError as exc:
@@ -162,6 +163,27 @@ def _open_memory(spec: EpisodeSpec, folder: Path) -> MemoryStore:
         fallback_reason=reason,
         mirror=mirror,
     )
+
+
+def check_episode_options(spec: EpisodeSpec) -> None:
+    """Numbers that make no sense are one line before anything is built (``--max-steps 0`` used to be
+    silently ignored, ``--pids-limit -5`` silently removed the fork-bomb limit)."""
+    if spec.seed < 0:
+        raise UserError(f"--seed {spec.seed}: must be 0 or more")
+    limits = spec.limits
+    if limits.max_steps is not None and limits.max_steps < 1:
+        raise UserError(f"--max-steps {limits.max_steps}: must be at least 1")
+    if limits.wall_time is not None and not limits.wall_time > 0:
+        raise UserError(f"wall-time limit {limits.wall_time:g}: must be more than 0 seconds")
+    if limits.cost is not None and not limits.cost > 0:
+        raise UserError(f"cost limit {limits.cost:g}: must be more than 0")
+    settings = spec.settings
+    if settings.pids_limit is not None and settings.pids_limit < 1:
+        raise UserError(f"--pids-limit {settings.pids_limit}: must be at least 1 (it is what stops fork bombs)")
+    if settings.cpus is not None and not settings.cpus > 0:
+        raise UserError(f"--cpus {settings.cpus:g}: must be more than 0")
+    if settings.output_cap_bytes < 1:
+        raise UserError(f"output cap {settings.output_cap_bytes}: must be at least 1 byte")
 
 
 def _reason(exc: BaseException) -> str:

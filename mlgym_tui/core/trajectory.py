@@ -39,7 +39,7 @@ def utc_stamp(moment: datetime | None = None) -> str:
 def run_folder(out: Path, task_id: str, agent: str, model: str | None, seed: int) -> Path:
     """``<out>/<task>/<agent>[-<model>]/<UTC timestamp>-s<seed>/`` (DESIGN.md), made unique if needed."""
     label = agent if not model else f"{agent}-{model.replace('/', '_').replace(':', '_')}"
-    base = out / task_id / label
+    base = out / _path_component(task_id) / _path_component(label)
     stamp = utc_stamp()
     base.mkdir(parents=True, exist_ok=True)
     folder = base / f"{stamp}-s{seed}"
@@ -51,6 +51,13 @@ def run_folder(out: Path, task_id: str, agent: str, model: str | None, seed: int
         except FileExistsError:
             n += 1
             folder = base / f"{stamp}-s{seed}-{n}"
+
+
+def _path_component(name: str) -> str:
+    """One folder name from any text: no separators, never ``.`` or ``..`` (an imported run's task or
+    agent name must not lead outside ``--out``)."""
+    cleaned = "".join("_" if ch in "/\\\0" else ch for ch in name).strip()
+    return cleaned if cleaned not in ("", ".", "..") else cleaned.replace(".", "_") or "_"
 
 
 def host_info() -> dict[str, Any]:
@@ -176,6 +183,11 @@ def read_trajectory(path: Path) -> Trajectory:
                 record = json.loads(raw)
                 if not isinstance(record, dict):
                     raise ValueError("not a JSON object")
+                if _depth_over(record, MAX_NESTING):
+                    raise ValueError(f"nested more than {MAX_NESTING} levels deep")
+            except RecursionError:
+                problems.append(f"{path}:{number}: skipped, nested too deeply to read")
+                continue
             except ValueError as exc:
                 problems.append(f"{path}:{number}: skipped, not valid JSON ({str(exc)[:80]})")
                 continue
@@ -195,6 +207,23 @@ def read_trajectory(path: Path) -> Trajectory:
     if header is None:
         raise TrajectoryError(f"{path}: empty file, no trajectory header")
     return Trajectory(path=path, header=header, events=events, problems=problems)
+
+
+MAX_NESTING = 64
+"""Events are flat records; a line nested deeper than this is skipped (exporters walk records recursively)."""
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/dicts more than ``limit`` levels (iterative: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _bounded_lines(f: IO[bytes], problems: list[str], path: Path):  # noqa: ANN202 - generator
