@@ -244,7 +244,7 @@ class LocalRuntime:
         self.files = SandboxFiles(self._table(with_read_only=False))
 
     # -- the sandbox ---------------------------------------------------------------------------
-    def _table(self, *, with_read_only: bool) -> sandbox.MountTable:
+    def _table(self, *, with_read_only: bool, player: bool = False) -> sandbox.MountTable:
         """What the sandbox shows. Without bubblewrap: the host as it is (an identity table)."""
         if self.sandbox == "none":
             table = sandbox.MountTable()
@@ -261,8 +261,12 @@ class LocalRuntime:
             if prefix is not None:
                 extra.append(prefix)
         table = sandbox.system_table(extra)
-        table.add("/tmp", self.tmp_path, writable=True)
-        table.add(self.workspace, self.workspace_path, writable=True)
+        if player:  # a /tmp of its own and the workspace read-only: nothing it writes outlives it
+            table.add("/tmp", "", writable=True)
+            table.add(self.workspace, self.workspace_path)
+        else:
+            table.add("/tmp", self.tmp_path, writable=True)
+            table.add(self.workspace, self.workspace_path, writable=True)
         if with_read_only:
             for rel in self.settings.read_only:
                 path = self.workspace_path / rel
@@ -270,8 +274,8 @@ class LocalRuntime:
                     table.add(path, path)
         return table
 
-    def _bwrap(self, cwd: str, extra_read_only: Sequence[Path] = ()) -> list[str]:
-        table = self._table(with_read_only=True)
+    def _bwrap(self, cwd: str, extra_read_only: Sequence[Path] = (), *, player: bool = False) -> list[str]:
+        table = self._table(with_read_only=True, player=player)
         for folder in extra_read_only:
             resolved = Path(folder).resolve()
             table.add(resolved, resolved)
@@ -400,10 +404,9 @@ class LocalRuntime:
         player_env["PYTHONPATH"] = str(TASK_LIB)
         argv = [self.settings.python, str(task_dir / script)]
         if self.sandbox == "bwrap":
-            wrap = self._bwrap(self.workspace, extra_read_only=(task_dir, TASK_LIB))
             # Nothing the player writes may outlive it (it sees hidden test inputs): the workspace
-            # read-only, a /tmp of its own (later mounts cover earlier ones; --chdir stays last).
-            wrap[-2:-2] = ["--tmpfs", "/tmp", "--ro-bind", str(self.workspace_path), self.workspace]
+            # read-only, a /tmp of its own (before the task folder's bind, which may lie under /tmp).
+            wrap = self._bwrap(self.workspace, extra_read_only=(task_dir, TASK_LIB), player=True)
             argv = [*wrap, *argv]
         return LocalPlayer(argv, cwd=self.workspace_path, env=player_env)
 

@@ -39,7 +39,8 @@ GPU_DEVICES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/d
 
 @dataclass(frozen=True)
 class Mount:
-    """One path of the sandbox: ``inside`` shows the host's ``host`` (``None``: hidden, an empty place)."""
+    """One path of the sandbox: ``inside`` shows the host's ``host`` (``None``: hidden, an empty place;
+    ``""``: a fresh writable tmpfs of its own)."""
 
     inside: str
     host: str | None
@@ -122,7 +123,9 @@ def bwrap_argv(table: MountTable, *, network: bool, cwd: str, gpus: bool = False
     for link, target in table.links.items():
         argv += ["--symlink", target, link]
     for mount in table.mounts:
-        if mount.host is None:
+        if mount.host == "":
+            argv += ["--tmpfs", mount.inside]
+        elif mount.host is None:
             if Path(mount.inside).is_dir() and not Path(mount.inside).is_symlink():
                 argv += ["--tmpfs", mount.inside, "--remount-ro", mount.inside]
             else:

@@ -81,7 +81,7 @@ def test_the_agent_cannot_read_the_private_data(env: ResearchEnv) -> None:
     assert "THE-TEST-LABELS" not in observation
     # and the evaluation, which alone sees them, still scores the baseline
     obs, reward, *_ , info = env.step("validate")
-    assert info["evaluation"]["score"] == round(env.task.baseline_score, 3)  # validations are rounded
+    assert info["evaluation"]["score"] == round(env.task.baseline_score, 3), obs  # validations are rounded
 
 
 def test_the_agent_cannot_read_the_host_environment_or_processes(
