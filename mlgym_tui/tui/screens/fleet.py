@@ -126,7 +126,9 @@ class FleetScreen(Screen[None]):
         table = self.query_one(DataTable)
         for key, label in COLUMNS:
             table.add_column(label, key=key)
-        self.query_one("#fleet-search", Input).display = False
+        search = self.query_one("#fleet-search", Input)
+        search.display = False
+        search.cursor_blink = self.settings.cursor_blink
         self._summary()
         self._watch()
         self.set_interval(1.0, self._tick)

@@ -90,6 +90,8 @@ class ScoreboardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = self.settings.cursor_blink  # tests and snapshots: no blinking cursor
         self._watch_runs()
 
     # -- reading (worker) ------------------------------------------------------------------------
