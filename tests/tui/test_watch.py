@@ -65,7 +65,8 @@ async def test_panels_fill_as_events_arrive(settings: WorkbenchSettings, runs: P
 
 
 async def test_pause_stops_stepping(settings: WorkbenchSettings, runs: Path) -> None:
-    script = [f"echo tick-{i}; sleep 0.1" for i in range(25)]
+    # Long enough that a loaded machine cannot finish the script before the test stops it (limit: 50 steps).
+    script = [f"echo tick-{i}; sleep 0.2" for i in range(45)]
     app = watch_app(settings, runs, lambda: ScriptedAgent(script))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
