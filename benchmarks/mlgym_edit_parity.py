@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgym_tui.agents.parsing import FormatError, parse_answer
+from mlgym_tui.agents.parsing import MalformedAnswer, parse_answer
 from mlgym_tui.core.runtime.local import LocalRuntime
 from mlgym_tui.core.tools import Editor, ToolError, lint, parse_action, run_tool
 from mlgym_tui.core.tools.editor import join_lines
@@ -134,7 +134,7 @@ class Replayer:
         try:
             action = parse_answer(response).action
             observation = run_tool(editor, parse_action(action)).text
-        except (ToolError, FormatError) as exc:
+        except (ToolError, MalformedAnswer) as exc:
             observation = str(exc)
         files = {
             MLGYM_WORKSPACE + "/" + str(p.relative_to(ws)): p.read_bytes() for p in ws.rglob("*") if p.is_file()

@@ -31,7 +31,7 @@ from typing import Any
 
 from textual import events
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.task import TaskConfig

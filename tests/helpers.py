@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.task import TaskConfig
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.task import TaskConfig
 
 

@@ -44,8 +44,6 @@ class Templates(_Strict):
     """The re-ask after an answer without exactly one command (``{{ error }}``)."""
     interjection: str = "A message from the person supervising you:\n{{ text }}\n\n"
     """Put before the next observation when a person interjects."""
-    handover: str = "{{ text }}"
-    """Shown to an agent that takes over a forked episode (``{{ text }}`` lists what was done before)."""
 
 
 class HistoryConfig(_Strict):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from mlgym_tui.agents.base import Agent, AgentStep
+from mlgym_tui.core.agent import Agent, AgentStep
 from mlgym_tui.core.exits import EpisodeEnd, ExitStatus, UserStopped
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.tools import TOOLS
@@ -224,7 +224,7 @@ class TakeoverAgent:
 
     The wrapper keeps the inner agent's name and model (the run folder and trajectory stay the agent's).
     Interjections are queued and delivered between steps, right before the inner agent's next ``act``,
-    as the :class:`~mlgym_tui.agents.base.Interjectable` contract asks. When control comes back, an
+    as the :class:`~mlgym_tui.core.agent.Interjectable` contract asks. When control comes back, an
     interjectable agent is told which actions the person ran, so a model's history has no hole in it.
     """
 

@@ -18,19 +18,19 @@ from typing import Any
 
 import jinja2
 
-from mlgym_tui.agents.base import AgentStep, Usage
 from mlgym_tui.agents.config import AgentConfig, load_agent_config
 from mlgym_tui.agents.history import History
 from mlgym_tui.agents.models import Model, ModelReply, make_model
 from mlgym_tui.agents.models.base import answer_budget
 from mlgym_tui.agents.parsing import (
-    FormatError,
+    MalformedAnswer,
     ParsedAnswer,
     answer_from_tool_call,
     as_text,
     normalise,
     parse_answer,
 )
+from mlgym_tui.core.agent import AgentStep, Usage
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.events import Event, EventBus, EventKind
 from mlgym_tui.core.exits import ContextWindowExceeded, CostLimitExceeded, EpisodeEnd, FormatErrorLimit
@@ -117,7 +117,7 @@ class LLMAgent:
         try:
             return self._act(observation, info, before)
         except EpisodeEnd as end:
-            end.usage = self._usage_since(before)  # type: ignore[attr-defined]
+            end.usage = self._usage_since(before)
             raise
 
     def close(self) -> None:
@@ -157,7 +157,7 @@ class LLMAgent:
             reply = self._query()
             try:
                 answer = self._parse(reply)
-            except FormatError as exc:
+            except MalformedAnswer as exc:
                 cut = reply.truncated
                 cuts += cut
                 errors += not cut

@@ -22,7 +22,7 @@ _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*\n(.*?)^[ \t]*```[ \t]*$", 
 _DISCUSSION = re.compile(r"^\s*(?:DISCUSSION|THOUGHT|Thought|Discussion)\s*:?\s*\n?", re.MULTILINE)
 
 
-class FormatError(Exception):
+class MalformedAnswer(Exception):
     """The answer has no single command; the message is shown to the model in the re-ask."""
 
 
@@ -38,16 +38,16 @@ def normalise(text: str) -> str:
 
 
 def parse_answer(text: str) -> ParsedAnswer:
-    """Split ``text`` into reasoning and the one fenced command; raises :class:`FormatError`."""
+    """Split ``text`` into reasoning and the one fenced command; raises :class:`MalformedAnswer`."""
     text = normalise(text)
     blocks = list(_FENCE.finditer(text))
     if not blocks:
-        raise FormatError(
+        raise MalformedAnswer(
             "Your answer contained no command. End every answer with exactly one command in a fenced "
             "block (three backticks on the line before and after it)."
         )
     if len(blocks) > 1:
-        raise FormatError(
+        raise MalformedAnswer(
             f"Your answer contained {len(blocks)} fenced blocks; give exactly one command per answer, "
             "in exactly one fenced block. You will see its output before your next command."
         )
@@ -56,7 +56,7 @@ def parse_answer(text: str) -> ParsedAnswer:
     # ends of the whole command are trimmed, as MLGym trims the action before running it.
     action = block.group(2).strip()
     if not action:
-        raise FormatError("Your command block was empty. Put one command between the fences.")
+        raise MalformedAnswer("Your command block was empty. Put one command between the fences.")
     thought = _DISCUSSION.sub("", text[: block.start()], count=1).strip()
     return ParsedAnswer(thought=thought, action=action)
 
@@ -64,7 +64,7 @@ def parse_answer(text: str) -> ParsedAnswer:
 def answer_from_tool_call(thought: str, command: str) -> ParsedAnswer:
     """An answer given as a native tool call; the same emptiness rule as for fenced blocks."""
     if not command.strip():
-        raise FormatError("Your tool call had an empty command. Give one command.")
+        raise MalformedAnswer("Your tool call had an empty command. Give one command.")
     return ParsedAnswer(thought=thought.strip(), action=command.strip("\n"))
 
 

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from mlgym_tui.agents.base import Agent
+from mlgym_tui.core.agent import Agent
 from mlgym_tui.core.errors import UserError
 
 
@@ -37,10 +37,14 @@ def _sweep(config: list[str] | None = None, **_: Any) -> Agent:
     return SweepAgent(**_options(config))
 
 
-def _replay(config: list[str] | None = None, **model_options: Any) -> Agent:
+def _replay(config: list[str] | None = None, model: str | None = None, base_url: str | None = None,
+            **_: Any) -> Agent:
     from mlgym_tui.agents.replay import ReplayAgent
 
-    return ReplayAgent.from_options(_options(config), **model_options)
+    def make_then(name: str, layers: list[str]) -> Agent:
+        return make_agent(name, config=layers, model=model, base_url=base_url)
+
+    return ReplayAgent.from_options(_options(config), make_then)
 
 
 def _human(**_: Any) -> Agent:

@@ -12,10 +12,11 @@ when it supports it, which actions were already taken.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import Agent, AgentStep
+from mlgym_tui.core.agent import Agent, AgentStep
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.exits import EpisodeEnd, ExitStatus
@@ -61,10 +62,12 @@ class ReplayAgent:
         self._pending: list[str] = []
 
     @classmethod
-    def from_options(
-        cls, options: dict[str, Any], model: str | None = None, base_url: str | None = None, **_: Any
-    ) -> ReplayAgent:
-        """From ``-c path=RUN -c until=N -c then=AGENT [-c then_config=[...]]`` (``mlgym-tui run``)."""
+    def from_options(cls, options: dict[str, Any], make_then: Callable[[str, list[str]], Agent]) -> ReplayAgent:
+        """From ``-c path=RUN -c until=N -c then=AGENT [-c then_config=[...]]`` (``mlgym-tui run``).
+
+        ``make_then(name, layers)`` builds the agent that takes over; the registry passes its own
+        ``make_agent``, so this module needs no import of the registry (which imports it).
+        """
         unknown = set(options) - {"path", "until", "then", "then_config"}
         if unknown:
             raise UserError(f"replay agent: unknown option(s) {sorted(unknown)}; use path, until, then, then_config")
@@ -72,10 +75,7 @@ class ReplayAgent:
             raise UserError("replay agent: give the recording with -c path=RUN_FOLDER_OR_TRAJECTORY")
         then = None
         if options.get("then"):
-            from mlgym_tui.agents.registry import make_agent
-
-            layers = options.get("then_config") or []
-            then = make_agent(str(options["then"]), config=list(layers), model=model, base_url=base_url)
+            then = make_then(str(options["then"]), list(options.get("then_config") or []))
         until = options.get("until")
         return cls(options["path"], until=None if until is None else int(until), then=then)
 

@@ -23,8 +23,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep
-from mlgym_tui.core.task import TaskConfig, Tunable, better
+from mlgym_tui.core.agent import AgentStep
+from mlgym_tui.core.task import TaskConfig, Tunable
 
 Plan = Generator[AgentStep, None, None]
 
@@ -147,7 +147,7 @@ class SweepAgent:
                 score = yield from evaluate(trial, why)
                 evals += 1
                 last = trial
-                if score is not None and better(task.primary, score, self.best_score):
+                if score is not None and task.primary.direction.better(score, self.best_score):
                     self.best, self.best_score = trial, score
         if last != self.best:
             yield from evaluate(self.best, f"Restore the best settings found ({_label(self.best)}).")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.exits import EpisodeEnd, ExitStatus
 from mlgym_tui.core.task import TaskConfig

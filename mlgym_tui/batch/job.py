@@ -19,6 +19,7 @@ from typing import Any
 
 from mlgym_tui.batch.budget import Gate, GatedAgent
 from mlgym_tui.batch.grid import Cell
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.events import Event, EventKind
 
 LAUNCH_ENV = "MLGYM_BATCH_LAUNCH"
@@ -90,7 +91,7 @@ class ProgressForwarder:
         self.send = send
         self.interval = interval
         self.best: float | None = None
-        self.direction = "max"
+        self.direction = Direction.MAX
         self.max_steps: int | None = None
         self.cost = 0.0
         self._last = 0.0
@@ -99,13 +100,13 @@ class ProgressForwarder:
         d = event.data
         urgent = False
         if event.kind is EventKind.EPISODE_STARTED:
-            self.direction = d.get("direction", "max")
+            self.direction = Direction.of(d.get("direction"))
             self.max_steps = d.get("max_steps")
             urgent = True
         elif event.kind in (EventKind.VALIDATION, EventKind.SUBMISSION) and d.get("valid"):
             score = d.get("score")
             if isinstance(score, int | float) and (
-                self.best is None or (score > self.best if self.direction == "max" else score < self.best)
+                self.direction.better(score, self.best)
             ):
                 self.best = float(score)
                 urgent = True

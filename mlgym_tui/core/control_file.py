@@ -38,7 +38,7 @@ from mlgym_tui.core.exits import UserStopped
 from mlgym_tui.core.trajectory import RESULT_FILE, TRAJECTORY_FILE
 
 if TYPE_CHECKING:
-    from mlgym_tui.agents.base import AgentStep
+    from mlgym_tui.core.agent import AgentStep
 
 CONTROL_FILE = "control.jsonl"
 COMMANDS = ("pause", "resume", "stop", "interject")

@@ -4,7 +4,7 @@ Each ``reset`` builds a fresh sandbox (workspace with the starter code and publi
 shell in the task's Python environment); each ``step`` runs one action — a tool of the agent-computer
 interface or a shell command — and publishes what happened on the event bus. Reward is zero except on
 ``validate`` / ``submit``, where it is the primary metric's gain over the baseline (positive is better
-for both max and min metrics; see :func:`mlgym_tui.core.task.improvement`).
+for both max and min metrics; see :meth:`mlgym_tui.core.direction.Direction.improvement`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.memory import MemoryStore
 from mlgym_tui.core.runtime import Runtime, RuntimeSettings, make_runtime
 from mlgym_tui.core.submission import MANIFEST, export_workspace, write_manifest
-from mlgym_tui.core.task import TaskConfig, improvement, load_task
+from mlgym_tui.core.task import TaskConfig, load_task
 from mlgym_tui.core.tools import MEMORY_TOOLS, Editor, ToolError, parse_action, run_tool
 from mlgym_tui.core.trajectory import Evaluation
 from mlgym_tui.core.venvs import ensure_venv
@@ -75,7 +75,13 @@ class TextSpace(gym.spaces.Text):
 
 
 class ResearchEnv(gym.Env[str, str]):
-    """A research task. See the module docstring; ``info`` keys are documented in :meth:`step`."""
+    """A research task (see the module docstring).
+
+    ``info`` (from ``reset`` and ``step``) holds ``step`` (steps taken), ``exit_code`` (of the last
+    command), ``cwd`` and ``open_file`` (relative to the workspace), ``steps_left`` (before truncation),
+    ``memory_ranking`` (with a research log) and, after ``validate``/``submit``, ``evaluation``
+    (``valid``, ``metrics``, ``score``, ``error``).
+    """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
@@ -348,7 +354,7 @@ class ResearchEnv(gym.Env[str, str]):
         if (
             evaluation.valid
             and evaluation.score is not None
-            and (self.best is None or improvement(self.task.primary, evaluation.score, self.best.score) > 0)
+            and (self.best is None or self.task.primary.direction.better(evaluation.score, self.best.score))
         ):
             self.best = evaluation
         if final:
@@ -379,7 +385,7 @@ class ResearchEnv(gym.Env[str, str]):
         if not evaluation.valid or evaluation.score is None:
             return 0.0
         base = baseline_as_reported(self.task, final)
-        return float(improvement(self.task.primary, evaluation.score, base))
+        return float(self.task.primary.direction.improvement(evaluation.score, base))
 
     def _timeout_for(self, command: str) -> float:
         limits = self.task.limits

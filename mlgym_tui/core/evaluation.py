@@ -22,7 +22,7 @@ from pathlib import Path
 from mlgym_tui.core.judging import JudgeResult, run_judge
 from mlgym_tui.core.runtime.base import Runtime
 from mlgym_tui.core.submission import SubmissionRejected, copy_submission
-from mlgym_tui.core.task import TaskConfig, improvement
+from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.trajectory import Evaluation
 
 STDERR_TAIL_LINES = 15
@@ -212,9 +212,9 @@ def describe(task: TaskConfig, evaluation: Evaluation, final: bool) -> str:
     lines = [f"{what} result:", "  " + json.dumps(evaluation.metrics)]
     base = baseline_as_reported(task, final)
     if base is not None and evaluation.score is not None:
-        gain = improvement(metric, evaluation.score, base)
+        gain = metric.direction.improvement(evaluation.score, base)
         verdict = "better than" if gain > 0 else ("equal to" if gain == 0 else "worse than")
-        arrow = "higher" if metric.direction == "max" else "lower"
+        arrow = metric.direction.word
         lines.append(
             f"  {metric.name} {evaluation.score:g} is {verdict} the baseline {base:g} ({arrow} is better)"
         )

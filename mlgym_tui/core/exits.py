@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from mlgym_tui.core.agent import Usage
+
 
 class ExitStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -24,14 +26,19 @@ class ExitStatus(StrEnum):
 
 
 class EpisodeEnd(Exception):
-    """Raised (by an agent or a limit) to end the episode with ``status``."""
+    """Raised (by an agent or a limit) to end the episode with ``status``.
+
+    ``usage`` is what the model calls of the step that ended the episode cost (an LLM agent that runs
+    out of budget mid-step still spent it); the session adds it to the totals.
+    """
 
     status: ExitStatus = ExitStatus.ERROR
 
-    def __init__(self, message: str = "", status: ExitStatus | None = None) -> None:
+    def __init__(self, message: str = "", status: ExitStatus | None = None, usage: Usage | None = None) -> None:
         super().__init__(message)
         if status is not None:
             self.status = status
+        self.usage: Usage = usage if usage is not None else Usage()
 
 
 class CostLimitExceeded(EpisodeEnd):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.trajectory import RESULT_FILE, TRAJECTORY_FILE
 
 MANIFEST = "batch.json"
@@ -47,7 +48,7 @@ class FleetRow:
     step: int = 0
     max_steps: int | None = None
     metric: str = ""
-    direction: str = "max"
+    direction: Direction = Direction.MAX
     baseline: float | None = None
     scores: list[float] = field(default_factory=list)
     """Valid evaluation scores (validations, then the submission) in order."""
@@ -80,7 +81,7 @@ class FleetRow:
     def best(self) -> float | None:
         if not self.scores:
             return None
-        return max(self.scores) if self.direction == "max" else min(self.scores)
+        return self.direction.best(self.scores)
 
     @property
     def gain(self) -> float | None:
@@ -88,7 +89,7 @@ class FleetRow:
         best = self.best
         if best is None or self.baseline is None:
             return None
-        return best - self.baseline if self.direction == "max" else self.baseline - best
+        return self.direction.improvement(best, self.baseline)
 
     def elapsed(self, now: float | None = None) -> float | None:
         if self.started is None:
@@ -239,7 +240,7 @@ class FleetIndex:
         row.model = header.get("model")
         row.seed = _int(header.get("seed"))
         row.metric = str(header.get("metric") or "")
-        row.direction = str(header.get("direction") or "max")
+        row.direction = Direction.of(header.get("direction"))
         baseline = header.get("baseline")
         if isinstance(baseline, dict):
             row.baseline = _float(baseline.get(row.metric))
@@ -273,7 +274,7 @@ class FleetIndex:
             if event.get("baseline") is not None:
                 row.baseline = _float(event.get("baseline"))
             row.metric = str(event.get("metric") or row.metric)
-            row.direction = str(event.get("direction") or row.direction)
+            row.direction = Direction.of(event.get("direction"), row.direction)
         elif kind in ("validation", "submission"):
             score = _float(event.get("score"))
             if event.get("valid") and score is not None:

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mlgym_tui.core import mlgym_evaluate
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.task import (
     BaselineSpec,
@@ -190,11 +191,11 @@ def _validate(model: type[_Loose], path: Path, raw: dict[str, Any]) -> Any:
     return parsed
 
 
-def direction_of(metric: str, overrides: dict[str, Literal["max", "min"]]) -> Literal["max", "min"]:
+def direction_of(metric: str, overrides: dict[str, Literal["max", "min"]]) -> Direction:
     if metric in overrides:
-        return overrides[metric]
+        return Direction(overrides[metric])
     lowered = metric.lower()
-    return "min" if any(word in lowered for word in LOWER_IS_BETTER) else "max"
+    return Direction.MIN if any(word in lowered for word in LOWER_IS_BETTER) else Direction.MAX
 
 
 def _primary_of(cfg: MLGymTaskFile, path: Path, scores: dict[str, float]) -> str:

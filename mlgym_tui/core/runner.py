@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import Agent
+from mlgym_tui.core.agent import Agent
 from mlgym_tui.core.control_file import FileControl
 from mlgym_tui.core.dataset_sources import check_available
 from mlgym_tui.core.env import ResearchEnv

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from mlgym_tui.agents.base import Agent, AgentStep
+from mlgym_tui.core.agent import Agent, AgentStep
 from mlgym_tui.core.env import ResearchEnv
 from mlgym_tui.core.errors import SandboxError
 from mlgym_tui.core.events import Event, EventBus, EventKind
@@ -187,9 +187,7 @@ class Session:
                     raise EpisodeEnd(f"reached the cost limit (${self.limits.cost:g})", ExitStatus.COST)
         except EpisodeEnd as end:
             status, message = end.status, str(end)
-            usage = getattr(end, "usage", None)  # model calls made in the step that ended the episode
-            if usage is not None:
-                self._add_usage(AgentStep("", usage=usage))
+            self._add_usage(AgentStep("", usage=end.usage))  # model calls of the step that ended it
         except SandboxError as exc:
             status, message = ExitStatus.RUNTIME, str(exc)
         except KeyboardInterrupt:

@@ -8,7 +8,8 @@ touching the package.
 from __future__ import annotations
 
 import difflib
-import math
+import functools
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ from typing import Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.yaml_files import read_yaml_mapping
 
@@ -29,7 +31,7 @@ class MetricSpec(_Strict):
 
     name: str
     """Key in the evaluation's JSON output."""
-    direction: Literal["max", "min"]
+    direction: Direction
     """Whether higher (max) or lower (min) is better."""
     primary: bool = False
     """The metric runs are ranked by; exactly one per task."""
@@ -214,18 +216,31 @@ class TaskConfig(_Strict):
             ) from exc
 
 
-def improvement(metric: MetricSpec, score: float, baseline: float | None) -> float:
-    """Signed gain over the baseline: positive is better whatever the metric's direction."""
-    if baseline is None or math.isnan(score):
-        return 0.0
-    return score - baseline if metric.direction == "max" else baseline - score
+@dataclass(frozen=True)
+class TaskInfo:
+    """What scoring and importing need to know about a task besides its runs."""
+
+    metric: str
+    direction: Direction
+    baseline: float | None
+    stand_in: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direction", Direction(self.direction))  # "max"/"min" strings welcome
 
 
-def better(metric: MetricSpec, a: float, b: float | None) -> bool:
-    """Whether score ``a`` beats ``b`` (None always loses)."""
-    if b is None:
-        return True
-    return a > b if metric.direction == "max" else a < b
+@functools.lru_cache(maxsize=512)
+def task_info(task_id: str) -> TaskInfo | None:
+    """Metric, direction, baseline and stand-in flag from ``tasks/<id>/task.yaml``; None if unknown.
+
+    Cached (parsing a task.yaml costs more than reading a run): scoring's ``load_runs`` and ``import``
+    clear the cache when they start, so each reads a task's file once.
+    """
+    try:
+        task = load_task(task_id)
+    except (ConfigError, OSError):
+        return None
+    return TaskInfo(task.primary.name, task.primary.direction, task.baseline_score, task.stand_in)
 
 
 def describe_validation_error(path: Path, exc: ValidationError) -> str:

@@ -15,8 +15,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mlgym_tui.agents.base import AgentStep
 from mlgym_tui.agents.human import Command, Stop, TakeoverAgent
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.exits import ExitStatus, UserStopped
 from mlgym_tui.core.session import Session

@@ -1,6 +1,6 @@
 """The bridge from the episode's thread to the UI's: a bus subscriber that only appends to a deque.
 
-Measured on this project (NOTES.md): one ``post_message`` or ``call_from_thread`` per event floods the
+Measured on this project: one ``post_message`` or ``call_from_thread`` per event floods the
 app's queue under heavy shell output, so the producer thread never talks to the UI. The screen drains the
 deque on a short timer instead, and handles whatever arrived since the last tick as one batch.
 """

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import Agent
 from mlgym_tui.agents.human import ClockPause, ClockResume, HumanAgent, InboxItem, SaveFile, TakeoverAgent
+from mlgym_tui.core.agent import Agent
 from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.session import Session, SessionLimits
 from mlgym_tui.core.task import TaskConfig, load_task

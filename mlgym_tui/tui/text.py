@@ -1,6 +1,6 @@
 """Turning raw terminal output into lines a plain ``Log`` can show.
 
-``Log`` prints escape codes raw and treats ``\\r`` as a line break (NOTES.md), so output is cleaned
+``Log`` prints escape codes raw and treats ``\\r`` as a line break, so output is cleaned
 first: colour and cursor escapes go, a carriage return keeps only what was drawn last on the line (a
 progress bar shows its final state), tabs become spaces.
 """

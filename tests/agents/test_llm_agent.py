@@ -12,7 +12,7 @@ from mlgym_tui.agents.config import load_agent_config
 from mlgym_tui.agents.history import History
 from mlgym_tui.agents.llm import LLMAgent
 from mlgym_tui.agents.models import ModelReply, ScriptedModel
-from mlgym_tui.agents.parsing import FormatError, parse_answer
+from mlgym_tui.agents.parsing import MalformedAnswer, parse_answer
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
 from mlgym_tui.core.task import load_task
@@ -31,11 +31,11 @@ def test_parse_answer_takes_reasoning_and_exactly_one_command() -> None:
     assert (parsed.thought, parsed.action) == ("Look first.", "ls -la")
     edit = parse_answer("Fix it.\n```\nedit 3:3\n    return 1\nend_of_edit\n```")
     assert edit.action == "edit 3:3\n    return 1\nend_of_edit"
-    with pytest.raises(FormatError, match="no command"):
+    with pytest.raises(MalformedAnswer, match="no command"):
         parse_answer("I will run ls")
-    with pytest.raises(FormatError, match="2 fenced blocks"):
+    with pytest.raises(MalformedAnswer, match="2 fenced blocks"):
         parse_answer("```\nls\n```\nthen\n```\npwd\n```")
-    with pytest.raises(FormatError, match="empty"):
+    with pytest.raises(MalformedAnswer, match="empty"):
         parse_answer("```\n\n```")
 
 

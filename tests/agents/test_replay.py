@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep
 from mlgym_tui.agents.replay import ReplayAgent
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
 from mlgym_tui.core.task import TaskConfig, load_task
 from tests.helpers import cli, read_jsonl

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.agents.sweep import find_slot
-from mlgym_tui.core.task import Tunable, improvement, load_task
+from mlgym_tui.core.task import Tunable, load_task
 from tests.helpers import cli, read_jsonl
 
 
@@ -23,8 +23,8 @@ def test_sweep_ends_at_least_as_good_as_the_baseline(tmp_path: Path, task_id: st
     assert result["exit_status"] == "submitted"
     first = result["validations"][0]["score"]  # the starting settings, scored in this run
     assert result["score"] is not None
-    assert improvement(task.primary, result["score"], first) >= 0
-    assert improvement(task.primary, result["score"], task.baseline_score) >= -task.baseline.tolerance
+    assert task.primary.direction.improvement(result["score"], first) >= 0
+    assert task.primary.direction.improvement(result["score"], task.baseline_score) >= -task.baseline.tolerance
 
     records = read_jsonl(folder / "trajectory.jsonl")
     edits = [r["action"] for r in records if r["kind"] == "action" and r["action"].startswith("edit ")]

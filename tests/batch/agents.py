@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep, Usage
+from mlgym_tui.core.agent import AgentStep, Usage
 from mlgym_tui.core.task import TaskConfig
 
 HOLD_DIR_ENV = "MLGYM_TEST_HOLD_DIR"

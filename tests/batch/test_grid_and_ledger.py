@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mlgym_tui.agents.base import AgentStep, Usage
 from mlgym_tui.batch.budget import GatedAgent, LocalGate, parse_call_limits
 from mlgym_tui.batch.gpus import GpuPool, parse_gpus
 from mlgym_tui.batch.grid import Cell, check_agents, expand_grid, split_list
 from mlgym_tui.batch.ledger import PARTIAL_RESULT_FILE, STATUS_FILE, reconcile
 from mlgym_tui.batch.local import worker_context
+from mlgym_tui.core.agent import AgentStep, Usage
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.exits import EpisodeEnd, ExitStatus
 

@@ -1,6 +1,6 @@
 """The Ray executor on a real two-node cluster on this machine, started and torn down by the test.
 
-Settings from NOTES.md: one ``RAY_AUTH_MODE`` for every ``ray start`` and the driver, nodes on 127.0.0.2
+Settings that work here: one ``RAY_AUTH_MODE`` for every ``ray start`` and the driver, nodes on 127.0.0.2
 and 127.0.0.3 (127.0.0.1 would be replaced by the external address), explicit CPUs, memory and object
 store per node, no dashboard; and ports that Ray would take at fixed numbers chosen free, so the test
 can run beside another Ray on the same machine. Teardown stops this cluster's processes only.

@@ -15,7 +15,7 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.evaluation import round_reported
 from mlgym_tui.core.mlgym_evaluate import parse_output
 from mlgym_tui.core.registration import env_id, register_tasks

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.tui.app import Start, WorkbenchApp, make_app
 from mlgym_tui.tui.live import EpisodeRequest

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.events import EventKind
 from mlgym_tui.core.formats.loaded import LoadedRun
 from mlgym_tui.core.scoring.exit_groups import exit_group
@@ -26,7 +27,7 @@ class Grade:
     agent: str
     model: str | None
     metric: str
-    direction: str
+    direction: Direction
     score: float | None
     """The final submission's primary score (None: no valid submission)."""
     best: float | None
@@ -49,7 +50,7 @@ class Grade:
         """Improvement over the baseline, positive when better whatever the direction."""
         if self.score is None or self.baseline is None:
             return None
-        return self.score - self.baseline if self.direction == "max" else self.baseline - self.score
+        return self.direction.improvement(self.score, self.baseline)
 
     @property
     def verdict(self) -> str:
@@ -100,12 +101,13 @@ def grade(run: LoadedRun) -> Grade:
         wall = _num(d.get("wall_time")) or ((run.events[-1].time - run.events[0].time) if run.events else 0.0)
         cost = _num(d.get("cost")) or 0.0
         t_in, t_out = int(_num(d.get("tokens_in")) or 0), int(_num(d.get("tokens_out")) or 0)
-        direction = str(h.get("direction") or "max")
+        direction = h.get("direction")
         stand_in, source = bool(h.get("stand_in")), "mlgym-tui"
         if score is None and subs and subs[-1].valid:
             score = subs[-1].score
     valid = [p.score for p in points if p.valid and p.score is not None]
-    best = (max(valid) if direction == "max" else min(valid)) if valid else None
+    direction = Direction.of(direction)
+    best = direction.best(valid)
     return Grade(
         task=run.task,
         agent=str(h.get("agent") or (r.agent if r else "?")),

@@ -24,11 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.exit_strings import mlgym_from_ours, ours_from_mlgym, split_mlgym
 from mlgym_tui.core.exits import ExitStatus
 from mlgym_tui.core.metric_names import find_metric
 from mlgym_tui.core.observations import EDITOR_NOTE, editor_events
+from mlgym_tui.core.task import task_info
 from mlgym_tui.core.trajectory import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -129,10 +131,10 @@ def folder_names(folder: Path, task_hint: str | None = None) -> dict[str, Any]:
     return names
 
 
-def guess_direction(metric: str) -> str:
+def guess_direction(metric: str) -> Direction:
     """'min' for names that read like a loss, error or time; otherwise 'max'."""
     low = metric.lower()
-    return "min" if any(w in low for w in _MIN_WORDS) else "max"
+    return Direction.MIN if any(w in low for w in _MIN_WORDS) else Direction.MAX
 
 
 def normalize_exit_status(raw: str) -> str:
@@ -272,7 +274,7 @@ def _primary_metric(
     ours: dict[str, Any],
     is_mlgym: bool,
     warnings: list[str],
-) -> tuple[str, str]:
+) -> tuple[str, Direction]:
     """The run's primary metric, under the name its scores use, and its direction.
 
     Our own exports say it (``info.mlgym_tui``). Otherwise the task's metric from ``tasks/<id>/task.yaml``,
@@ -281,25 +283,23 @@ def _primary_metric(
     names are not consulted: a baseline recorded under another name than the run's scores measured
     something else (MLGym's early mountain-car runs record ``Reward`` beside scores in ``Reward Mean``).
     """
-    from mlgym_tui.core.scoring.board import local_task_info
-
     if ours.get("metric"):
-        return str(ours["metric"]), "min" if ours.get("direction") == "min" else "max"
-    known = local_task_info(task)
+        return str(ours["metric"]), Direction.of(ours.get("direction"))
+    known = task_info(task)
     names = next((s for s in (scores or []) if s), {})
     if known is not None:
         found = find_metric(known.metric, names) if names else known.metric
         if found is not None:
-            return found, "min" if known.direction == "min" else "max"
+            return found, known.direction
     metric = next(iter(names or baseline), "score")
     direction = guess_direction(metric)
     if is_mlgym:
         where = "is not in tasks/" if known is None else f"reports no '{known.metric}'"
         warnings.append(
             f"task '{task}' {where}: imported anyway; '{metric}' taken as the primary metric, "
-            f"{'higher' if direction == 'max' else 'lower'} is better (guessed from its name)"
+            f"{direction.word} is better (guessed from its name)"
         )
-    return metric, "min" if direction == "min" else "max"
+    return metric, direction
 
 
 def read_traj(path: Path) -> ImportedRun:

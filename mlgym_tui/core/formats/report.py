@@ -45,7 +45,7 @@ def _long(text: str) -> bool:
 
 
 def _summary_rows(g: Grade) -> list[tuple[str, str]]:
-    arrow = "higher" if g.direction == "max" else "lower"
+    arrow = g.direction.word
     rows = [
         ("task", g.task + (f" ({STAND_IN})" if g.stand_in else "")),
         ("agent", g.agent),

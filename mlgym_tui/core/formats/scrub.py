@@ -1,7 +1,7 @@
 """Keeping secrets out of exports: API keys, tokens and the host's secret environment variables.
 
 A trajectory can hold anything an agent printed (``env``, ``cat ~/.netrc`` …) and a header names the host.
-Every exporter passes its data through :func:`scrub_tree` first, so a shared report never carries a key.
+Every exporter passes its data through :meth:`Scrubber.tree` first, so a shared report never carries a key.
 Scrubbing is by shape (well-known key formats, ``NAME=value`` where the name says key/token/secret,
 ``Authorization:`` headers, URLs with passwords) and by value (the current values of the host's secret-named
 environment variables).
@@ -15,7 +15,7 @@ from typing import Any
 
 from mlgym_tui.core.secrets import REDACTED, host_secrets
 
-__all__ = ["REDACTED", "Scrubber", "host_secrets", "scrub_tree"]
+__all__ = ["REDACTED", "Scrubber", "host_secrets"]
 
 
 _SECRET_NAME = r"[A-Z0-9_]*(?:API_?KEY|ACCESS_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIALS?|PRIVATE_?KEY|AUTH)[A-Z0-9_]*"
@@ -71,7 +71,3 @@ class Scrubber:
             return [self.tree(v) for v in value]
         return value
 
-
-def scrub_tree(value: Any, environ: Mapping[str, str] | None = None) -> Any:
-    """Shorthand for ``Scrubber(environ).tree(value)``."""
-    return Scrubber(environ).tree(value)

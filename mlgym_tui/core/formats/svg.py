@@ -41,7 +41,7 @@ def metric_plot(g: Grade, width: int = 640, height: int = 240) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="metric-plot" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" aria-label="{escape(g.metric)} by step">',
-        f"<title>{escape(g.metric)} by step ({'higher' if g.direction == 'max' else 'lower'} is better)</title>",
+        f"<title>{escape(g.metric)} by step ({g.direction.word} is better)</title>",
         f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" class="frame"/>',
     ]
     for value in (lo, (lo + hi) / 2, hi):

@@ -6,13 +6,13 @@ This is the API the ``score`` command and the TUI's Scoreboard screen share. Eve
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.scoring.exit_groups import EXIT_GROUPS, exit_groups
 from mlgym_tui.core.scoring.grading import TaskInfo, group_runs
 from mlgym_tui.core.scoring.notes import Note, grouped
@@ -25,6 +25,7 @@ from mlgym_tui.core.scoring.profiles import (
     performance_ratios,
 )
 from mlgym_tui.core.scoring.runs import RunRecord, RunSet
+from mlgym_tui.core.task import task_info as local_task_info
 
 BASELINE = "(task baseline)"
 """The label of the task baseline as a competitor (parenthesised so no agent can be called that)."""
@@ -47,7 +48,7 @@ class TaskRow:
 
     task: str
     metric: str
-    direction: str
+    direction: Direction
     baseline: float | None
     stand_in: bool
     sources: list[str]
@@ -178,29 +179,6 @@ class Scoreboard:
         }
 
 
-@functools.lru_cache(maxsize=512)
-def local_task_info(task_id: str) -> TaskInfo | None:
-    """Metric, direction, baseline and stand-in flag from ``tasks/<id>/task.yaml``; None if unknown.
-
-    Cached (parsing a task.yaml costs more than reading a run): :func:`~.runs.load_runs` and
-    ``import`` clear the cache when they start, so each reads a task's file once.
-    """
-    from mlgym_tui.core.errors import ConfigError
-    from mlgym_tui.core.task import load_task
-
-    try:
-        task = load_task(task_id)
-    except (ConfigError, OSError):
-        return None
-    return TaskInfo(task.primary.name, task.primary.direction, task.baseline_score, task.stand_in)
-
-
-def _best(values: list[float], direction: str) -> float | None:
-    if not values:
-        return None
-    return max(values) if direction == "max" else min(values)
-
-
 def scoreboard(
     runs: RunSet,
     attempts: int | None = None,
@@ -253,8 +231,9 @@ def scoreboard(
                 short.append(Note(f"{name} has {len(chosen)} of {attempts} attempts", st.label))
             counted.extend(chosen)
             run_counts[name] = len(chosen)
-            best_attempt[name] = _best([s for r in chosen for s in r.all_scores], st.direction)
-            best_submission[name] = _best([f for r in chosen if (f := r.final_score) is not None], st.direction)
+            way = Direction.of(st.direction)
+            best_attempt[name] = way.best(s for r in chosen for s in r.all_scores)
+            best_submission[name] = way.best(f for r in chosen if (f := r.final_score) is not None)
         if include_baseline:
             best_attempt[BASELINE] = best_submission[BASELINE] = st.baseline
             run_counts[BASELINE] = 0
@@ -262,7 +241,7 @@ def scoreboard(
             TaskRow(
                 task=st.label,
                 metric=st.metric,
-                direction=st.direction,
+                direction=Direction.of(st.direction),
                 baseline=st.baseline,
                 stand_in=st.stand_in,
                 sources=st.sources,
@@ -323,7 +302,7 @@ def _ratios(
         scores = row.best(key)
         ran = {c: (row.runs.get(c, 0) > 0 or c == BASELINE and row.baseline is not None) for c in competitors}
         table = performance_ratios(
-            {c: scores.get(c) for c in competitors}, "min" if row.direction == "min" else "max", row.baseline, ran
+            {c: scores.get(c) for c in competitors}, row.direction, row.baseline, ran
         )
         if all(r.value is None for r in table.values()):
             left_out.append(row.task)

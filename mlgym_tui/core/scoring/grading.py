@@ -20,16 +20,7 @@ from dataclasses import dataclass, field
 from mlgym_tui.core.metric_names import canonical_metric, same_metric
 from mlgym_tui.core.scoring.notes import Note
 from mlgym_tui.core.scoring.runs import RunRecord
-
-
-@dataclass(frozen=True)
-class TaskInfo:
-    """What scoring needs to know about a task besides its runs."""
-
-    metric: str
-    direction: str
-    baseline: float | None
-    stand_in: bool = False
+from mlgym_tui.core.task import TaskInfo
 
 
 @dataclass

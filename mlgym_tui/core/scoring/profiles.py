@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-Direction = Literal["max", "min"]
+from mlgym_tui.core.direction import Direction
 
 INFEASIBLE_MARGIN = 1.05
 """Infeasible scores get the worst feasible ratio on their task times this."""
@@ -60,7 +59,7 @@ def infeasibility(score: float | None, direction: Direction, baseline: float | N
         return "failed"
     if score <= 0:
         return "not positive"
-    if baseline is not None and (score < baseline if direction == "max" else score > baseline):
+    if baseline is not None and Direction.of(direction).worse(score, baseline):
         return "worse than baseline"
     return None
 
@@ -86,10 +85,10 @@ def performance_ratios(
     feasible = {name: float(s) for name, s in scores.items() if reasons[name] is None and s is not None}
     if not feasible:
         return {name: Ratio(None, scores[name], reasons[name]) for name in scores}
-    best = max(feasible.values()) if direction == "max" else min(feasible.values())
-    ratios = {
-        name: (best / s if direction == "max" else s / best) for name, s in feasible.items()
-    }
+    way = Direction.of(direction)
+    best = way.best(feasible.values())
+    assert best is not None
+    ratios = {name: way.ratio(best, s) for name, s in feasible.items()}
     penalty = max(ratios.values()) * margin
     out: dict[str, Ratio] = {}
     for name, score in scores.items():

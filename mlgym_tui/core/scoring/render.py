@@ -69,7 +69,7 @@ def _cell(board: Scoreboard, key: str, t: TaskRow, c: str) -> str:
 
 def _tasks_table(board: Scoreboard) -> tuple[str, list[str], list[list[str]]]:
     header = ["task", "metric", "better", "baseline", "source", "runs"]
-    rows = [[_task_name(board, t.task), t.metric, "higher" if t.direction == "max" else "lower", fmt(t.baseline),
+    rows = [[_task_name(board, t.task), t.metric, t.direction.word, fmt(t.baseline),
              "+".join(t.sources), str(sum(v for c, v in t.runs.items() if c != BASELINE))] for t in board.tasks]
     return "Tasks (each scored against the baseline its runs were graded with)", header, rows
 

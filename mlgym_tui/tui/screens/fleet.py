@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from mlgym_tui.core.control_file import ControlRefused, send_control
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.fleet import FleetIndex, FleetRow
 from mlgym_tui.core.scoring.render import fmt
 from mlgym_tui.tui.colors import theme_style
@@ -49,12 +50,12 @@ LIVE = ("starting", "running", "paused")
 GOOD_ENDS = ("submitted", "autosubmission_max_steps", "autosubmission_wall_time")
 
 
-def sparkline(values: list[float], direction: str, width: int = SPARK_WIDTH) -> str:
+def sparkline(values: list[float], direction: Direction | str, width: int = SPARK_WIDTH) -> str:
     """The last ``width`` scores as bars, higher meaning better for either direction."""
     values = [v for v in values if math.isfinite(v)][-width:]
     if not values:
         return ""
-    if direction == "min":
+    if Direction.of(direction) is Direction.MIN:
         values = [-v for v in values]
     low, high = min(values), max(values)
     span = high - low

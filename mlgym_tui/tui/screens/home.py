@@ -147,7 +147,7 @@ class HomeScreen(Screen[None]):
             base = t.baseline_score
             mlgym = t.source == "mlgym"  # MLGym's own definition: its recorded baseline, its data
             tasks.add_row(
-                t.id, t.domain, t.primary.name, "higher" if t.primary.direction == "max" else "lower",
+                t.id, t.domain, t.primary.name, t.primary.direction.word,
                 "—" if base is None else f"{base:.4g}" + (" (MLGym's)" if mlgym else ""),
                 "MLGym" if mlgym else "stand-in" if t.stand_in else "real", key=t.id,
             )

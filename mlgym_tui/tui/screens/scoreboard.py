@@ -203,7 +203,7 @@ class ScoreboardScreen(Screen[None]):
             table.add_columns("task", "metric", "better", *b.competitors)
             ratios = b.measures[key].ratios
             for t in b.tasks:
-                cells = [t.task + (" *" if t.stand_in else ""), t.metric, "higher" if t.direction == "max" else "lower"]
+                cells = [t.task + (" *" if t.stand_in else ""), t.metric, t.direction.word]
                 for c in b.competitors:
                     score = t.best(key).get(c)
                     ratio = ratios.get(t.task, {}).get(c)

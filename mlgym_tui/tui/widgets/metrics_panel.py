@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.colors import theme_rgb, theme_style
 from mlgym_tui.tui.widgets.panel import Panel
@@ -31,7 +32,7 @@ class MetricsModel:
     """Numbers the panel shows, accumulated from events."""
 
     metric: str = "score"
-    direction: str = "max"
+    direction: Direction = Direction.MAX
     baseline: float | None = None
     max_steps: int | None = None
     cost_limit: float | None = None
@@ -43,9 +44,7 @@ class MetricsModel:
     """The source records cost and tokens only for the whole run (MLGym): say so until the last step."""
 
     def better(self, a: float, b: float | None) -> bool:
-        if b is None:
-            return True
-        return a > b if self.direction == "max" else a < b
+        return self.direction.better(a, b)
 
     @property
     def best(self) -> Evaluated | None:
@@ -63,7 +62,7 @@ class MetricsModel:
         """Signed gain over the baseline, positive is better whatever the direction."""
         if self.baseline is None:
             return None
-        return score - self.baseline if self.direction == "max" else self.baseline - score
+        return self.direction.improvement(score, self.baseline)
 
     def apply(self, event: Event) -> bool:
         """Update from one event; True when the plots need redrawing."""
@@ -72,7 +71,7 @@ class MetricsModel:
         self.step = max(self.step, event.step)
         if kind is EventKind.EPISODE_STARTED:
             self.metric = str(d.get("metric") or self.metric)
-            self.direction = str(d.get("direction") or self.direction)
+            self.direction = Direction.of(d.get("direction"), self.direction)
             self.baseline = d.get("baseline")  # type: ignore[assignment]
             self.max_steps = d.get("max_steps")  # type: ignore[assignment]
             self.cost_limit = d.get("cost_limit")  # type: ignore[assignment]
@@ -131,7 +130,7 @@ class MetricsPanel(Panel):
     def summary(self) -> Text:
         m = self.model
         v = self.app.theme_variables
-        way = "higher is better" if m.direction == "max" else "lower is better"
+        way = f"{m.direction.word} is better"
         text = Text()
         text.append(f"{m.metric}", style=theme_style(v, "primary", bold=True))
         text.append(f" · {way}")
@@ -172,7 +171,7 @@ class MetricsPanel(Panel):
         v = self.app.theme_variables
         plt = plot.plt
         plt.clear_figure()
-        arrow = "↑" if m.direction == "max" else "↓"
+        arrow = m.direction.arrow
         plt.title(f"{m.metric} {arrow} per validation")
         valid = [e for e in m.evaluations if e.valid and e.score is not None]
         x_hi = self._last_step()

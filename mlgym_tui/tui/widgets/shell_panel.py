@@ -1,6 +1,6 @@
 """The Shell panel: each command the sandbox ran, its streamed output, exit code and duration.
 
-Built for floods (NOTES.md): a plain ``Log`` with bounded scrollback, lines cleaned of escape codes,
+Built for floods: a plain ``Log`` with bounded scrollback, lines cleaned of escape codes,
 pending lines kept in a bounded deque (what would scroll out before it is ever seen is dropped and
 counted), at most :data:`WRITE_BATCH` lines per ``write_lines`` call, one call per tick.
 """
@@ -22,7 +22,7 @@ from mlgym_tui.tui.text import LineSplitter, clean_line
 from mlgym_tui.tui.widgets.panel import Panel
 
 WRITE_BATCH = 2_500
-"""Lines per ``Log.write_lines`` call (larger calls stall the event loop; measured in NOTES.md)."""
+"""Lines per ``Log.write_lines`` call (larger calls stall the event loop; measured with benchmarks/tui_stream.py)."""
 FLOOD_WRITE_INTERVAL = 0.05
 """During a flood (more waiting than one batch) write at most every this many seconds: the UI then
 writes at most ~50,000 lines a second however fast a command prints, the rest scrolls past unsplit,
@@ -273,5 +273,5 @@ class ShellPanel(Panel):
             log.scroll_end(animate=False, immediate=True, x_axis=False)
             self._scrolled_to = log.scroll_y
         if before + len(batch) > self.max_lines:
-            log.refresh()  # a full Log stops repainting correctly after pruning (NOTES.md)
+            log.refresh()  # a full Log stops repainting correctly after pruning (seen in Textual 8)
         return bool(self._backlog)

@@ -1,4 +1,5 @@
-"""Helpers for the part-2 task tests: the task's own Python, quick pipeline runs, loader fixtures.
+"""Helpers for the tests of tasks that train with torch or JAX: the task's own Python, quick pipeline
+runs, loader fixtures.
 
 These tasks need torch or JAX, which live only in each task's cached environment, so anything that
 imports them runs in a subprocess with that environment's python.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.tasks.common import run_baseline
-from tests.tasks_part2.support import (
+from tests.tasks_torch_jax.support import (
     assert_invalid_cases,
     make_fixture,
     pipeline,

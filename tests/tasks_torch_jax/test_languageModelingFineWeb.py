@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.tasks.common import run_baseline
-from tests.tasks_part2.support import assert_invalid_cases, pipeline, prepare_full, run_task_python
+from tests.tasks_torch_jax.support import assert_invalid_cases, pipeline, prepare_full, run_task_python
 
 TASK = "languageModelingFineWeb"
 pytestmark = pytest.mark.xdist_group("torch-tasks")

@@ -1,4 +1,7 @@
-"""The agent protocol the session drives, and what one agent step returns."""
+"""The agent protocol the session drives, and what one agent step returns.
+
+It lives in core because the session and runner drive it; ``mlgym_tui.agents`` holds implementations.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +49,8 @@ class Agent(Protocol):
 class Interjectable(Protocol):
     """Agents that can take a message from a person mid-episode (the workbench's *interject*).
 
-    The session calls ``interject`` between steps; the agent shows the text to its model with the next
+    The workbench's takeover wrapper (``agents/human.py``) queues a person's text and calls ``interject``
+    between steps, right before the next ``act``; the agent shows the text to its model with that
     observation. Agents without this method simply do not offer interjection.
     """
 

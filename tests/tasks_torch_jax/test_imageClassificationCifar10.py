@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.tasks.common import run_baseline
-from tests.tasks_part2.support import assert_invalid_cases, make_fixture, pipeline, prepare_full
+from tests.tasks_torch_jax.support import assert_invalid_cases, make_fixture, pipeline, prepare_full
 
 TASK = "imageClassificationCifar10"
 pytestmark = pytest.mark.xdist_group("torch-tasks")

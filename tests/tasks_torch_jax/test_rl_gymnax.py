@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.tasks.common import run_baseline
-from tests.tasks_part2.support import assert_invalid_cases, pipeline
+from tests.tasks_torch_jax.support import assert_invalid_cases, pipeline
 
 TASKS = ["rlBreakoutMinAtar", "rlMetaMazeMisc"]
 pytestmark = pytest.mark.xdist_group("jax-tasks")
