@@ -27,7 +27,7 @@ from mlgym_tui.agents.config import load_agent_config
 from mlgym_tui.agents.llm import LLMAgent
 from mlgym_tui.agents.models import ModelReply, ScriptedModel
 from mlgym_tui.core.events import EventBus, EventKind
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.trajectory import TrajectoryRecorder
 
 ANSWER = ModelReply(

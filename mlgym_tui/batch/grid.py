@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mlgym_tui.core.errors import UserError
-from mlgym_tui.core.task import task_ids
+from mlgym_tui.core.task_sources import task_ids
 
 MODEL_FREE_AGENTS = frozenset({"baseline", "sweep", "human"})
 """Built-in agents that take no model: ``--models`` does not multiply their cells."""

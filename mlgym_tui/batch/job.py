@@ -129,7 +129,7 @@ def execute_job(job: EpisodeJob, send: Send, gate: Gate | None = None) -> Outcom
     from mlgym_tui.core.runner import EpisodeSpec, config_summary, run_episode
     from mlgym_tui.core.runtime import RuntimeSettings
     from mlgym_tui.core.session import SessionLimits
-    from mlgym_tui.core.task import load_task
+    from mlgym_tui.core.task_sources import load_task
 
     started = time.monotonic()
     outcome = Outcome(launch=job.launch, cell=job.cell.key, state="error", host=socket.gethostname(),

@@ -24,7 +24,7 @@ from mlgym_tui.batch.job import EpisodeJob
 from mlgym_tui.batch.ledger import batch_lock, reconcile, write_manifest
 from mlgym_tui.batch.progress import BatchView, QuietView
 from mlgym_tui.batch.summary import manifest_data, summary_data
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 
 GUARD_GRACE = 600.0
 """Seconds past the task's (or ``--wall-time``) limit before the wall-time guard stops an episode."""

@@ -48,7 +48,7 @@ def _headless(args: argparse.Namespace) -> int:
     from mlgym_tui.agents.human import HumanAgent
     from mlgym_tui.commands.progress import log
     from mlgym_tui.core.runner import EpisodeSpec, config_summary, run_episode
-    from mlgym_tui.core.task import load_task
+    from mlgym_tui.core.task_sources import load_task
 
     task = load_task(args.task)
     spec = EpisodeSpec(

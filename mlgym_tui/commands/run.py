@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mlgym_tui.commands.progress import ProgressLine, log
 from mlgym_tui.commands.sandbox_options import add_sandbox_options, sandbox_settings
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 
 DEFAULT_OUT = Path("runs")
 

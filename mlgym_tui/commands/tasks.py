@@ -9,8 +9,8 @@ from pathlib import Path
 
 from mlgym_tui.commands.progress import log
 from mlgym_tui.core.errors import UserError
-from mlgym_tui.core.task import TaskConfig, load_task, task_ids
-from mlgym_tui.core.task_sources import load_listed
+from mlgym_tui.core.task import TaskConfig
+from mlgym_tui.core.task_sources import load_listed, load_task, task_ids
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -38,7 +38,8 @@ from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.memory import MemoryStore
 from mlgym_tui.core.runtime import Runtime, RuntimeSettings, make_runtime
 from mlgym_tui.core.submission import MANIFEST, export_workspace, write_manifest
-from mlgym_tui.core.task import TaskConfig, load_task
+from mlgym_tui.core.task import TaskConfig
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.tools import MEMORY_TOOLS, Editor, ToolError, parse_action, run_tool
 from mlgym_tui.core.trajectory import Evaluation
 from mlgym_tui.core.venvs import ensure_venv

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gymnasium as gym
 
-from mlgym_tui.core.task import task_ids
+from mlgym_tui.core.task_sources import task_ids
 
 ENTRY_POINT = "mlgym_tui.core.env:ResearchEnv"
 

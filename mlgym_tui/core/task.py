@@ -8,7 +8,6 @@ touching the package.
 from __future__ import annotations
 
 import difflib
-import functools
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -229,20 +228,6 @@ class TaskInfo:
         object.__setattr__(self, "direction", Direction(self.direction))  # "max"/"min" strings welcome
 
 
-@functools.lru_cache(maxsize=512)
-def task_info(task_id: str) -> TaskInfo | None:
-    """Metric, direction, baseline and stand-in flag from ``tasks/<id>/task.yaml``; None if unknown.
-
-    Cached (parsing a task.yaml costs more than reading a run): scoring's ``load_runs`` and ``import``
-    clear the cache when they start, so each reads a task's file once.
-    """
-    try:
-        task = load_task(task_id)
-    except (ConfigError, OSError):
-        return None
-    return TaskInfo(task.primary.name, task.primary.direction, task.baseline_score, task.stand_in)
-
-
 def describe_validation_error(path: Path, exc: ValidationError) -> str:
     """One line for the most useful error: a misspelt field explains a 'missing' one, so it goes first."""
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
@@ -290,19 +275,3 @@ def _check_paths(path: Path, task: TaskConfig) -> None:
     for i, item in enumerate(task.starter_code):
         if not (folder / item).exists():
             raise ConfigError(f"{path}: field 'starter_code.{i}': {item} does not exist in {folder}")
-
-
-def task_ids(root: Path | None = None) -> list[str]:
-    """Ids of every task on the task path (``root``: one folder or checkout instead), sorted; cheap (no
-    task is converted)."""
-    from mlgym_tui.core.task_sources import list_ids
-
-    return list_ids(None if root is None else [root])
-
-
-def load_task(task_id: str, root: Path | None = None) -> TaskConfig:
-    """Load a task by id from the task path (``root``: one folder or checkout instead), with a helpful
-    error listing the known ids when it does not exist."""
-    from mlgym_tui.core.task_sources import load
-
-    return load(task_id, None if root is None else [root])

@@ -9,13 +9,14 @@ reported once.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from mlgym_tui.core import mlgym_tasks
 from mlgym_tui.core.errors import ConfigError
-from mlgym_tui.core.task import TaskConfig, load_task_file
+from mlgym_tui.core.task import TaskConfig, TaskInfo, load_task_file
 from mlgym_tui.paths import tasks_dirs
 
 
@@ -90,3 +91,29 @@ def load_listed(roots: list[Path] | None = None) -> list[TaskConfig]:
                 raise
             mlgym_tasks.warn_once(f"{task_id} left out: {exc}")
     return tasks
+
+
+def task_ids(root: Path | None = None) -> list[str]:
+    """Ids of every task on the task path (``root``: one folder or checkout instead), sorted; cheap (no
+    task is converted)."""
+    return list_ids(None if root is None else [root])
+
+
+def load_task(task_id: str, root: Path | None = None) -> TaskConfig:
+    """Load a task by id from the task path (``root``: one folder or checkout instead), with a helpful
+    error listing the known ids when it does not exist."""
+    return load(task_id, None if root is None else [root])
+
+
+@functools.lru_cache(maxsize=512)
+def task_info(task_id: str) -> TaskInfo | None:
+    """Metric, direction, baseline and stand-in flag from ``tasks/<id>/task.yaml``; None if unknown.
+
+    Cached (parsing a task.yaml costs more than reading a run): scoring's ``load_runs`` and ``import``
+    clear the cache when they start, so each reads a task's file once.
+    """
+    try:
+        task = load_task(task_id)
+    except (ConfigError, OSError):
+        return None
+    return TaskInfo(task.primary.name, task.primary.direction, task.baseline_score, task.stand_in)

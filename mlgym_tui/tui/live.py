@@ -19,7 +19,8 @@ from mlgym_tui.agents.human import ClockPause, ClockResume, HumanAgent, InboxIte
 from mlgym_tui.core.agent import Agent
 from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.session import Session, SessionLimits
-from mlgym_tui.core.task import TaskConfig, load_task
+from mlgym_tui.core.task import TaskConfig
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.trajectory import EpisodeResult
 from mlgym_tui.tui.control import LiveControl
 from mlgym_tui.tui.feed import EventFeed

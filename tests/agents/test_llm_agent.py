@@ -15,7 +15,7 @@ from mlgym_tui.agents.models import ModelReply, ScriptedModel
 from mlgym_tui.agents.parsing import MalformedAnswer, parse_answer
 from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from tests.agents.fake_llm_servers import Turn, answer, scripted_server
 from tests.helpers import read_jsonl
 

@@ -10,7 +10,8 @@ from typing import Any
 from mlgym_tui.agents.replay import ReplayAgent
 from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
-from mlgym_tui.core.task import TaskConfig, load_task
+from mlgym_tui.core.task import TaskConfig
+from mlgym_tui.core.task_sources import load_task
 from tests.helpers import cli, read_jsonl
 
 ACTIONS = [

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.agents.sweep import find_slot
-from mlgym_tui.core.task import Tunable, load_task
+from mlgym_tui.core.task import Tunable
+from mlgym_tui.core.task_sources import load_task
 from tests.helpers import cli, read_jsonl
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from tests.helpers import PROJECT, cli, read_jsonl
 
 

@@ -12,7 +12,7 @@ import mlgym_tui  # noqa: F401 - registers the tasks
 from mlgym_tui.core.env import ResearchEnv
 from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.registration import env_id
-from mlgym_tui.core.task import load_task, task_ids
+from mlgym_tui.core.task_sources import load_task, task_ids
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -20,7 +20,7 @@ from mlgym_tui.core.evaluation import round_reported
 from mlgym_tui.core.mlgym_evaluate import parse_output
 from mlgym_tui.core.registration import env_id, register_tasks
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
-from mlgym_tui.core.task import load_task, task_ids
+from mlgym_tui.core.task_sources import load_task, task_ids
 from mlgym_tui.core.trajectory import EpisodeResult
 from tests.conftest import require_docker
 from tests.helpers import PROJECT, cli

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.env import ResearchEnv
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from tests.helpers import cli
 
 

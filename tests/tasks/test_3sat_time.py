@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from tests.tasks.common import assert_invalid, run_baseline
 
 TASK = "3SATTime"

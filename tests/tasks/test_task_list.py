@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.venvs import requirements_key
 from tests.helpers import cli
 

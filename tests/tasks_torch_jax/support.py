@@ -15,7 +15,7 @@ from typing import Any
 
 from mlgym_tui.core.env import ResearchEnv
 from mlgym_tui.core.evaluation import run_evaluation
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.venvs import ensure_venv
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

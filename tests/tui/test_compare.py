@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.tui.app import Start, make_app
 from mlgym_tui.tui.screens.compare import CompareScreen
 from mlgym_tui.tui.settings import WorkbenchSettings

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from mlgym_tui.agents.baseline import BaselineAgent
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.tui.app import Start, make_app
 from mlgym_tui.tui.live import EpisodeRequest
 from mlgym_tui.tui.screens.home import HomeScreen

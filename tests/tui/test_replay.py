@@ -10,7 +10,7 @@ import pytest
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.runner import EpisodeSpec, run_episode
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.trajectory import TrajectoryRecorder
 from mlgym_tui.tui.app import Start, make_app
 from mlgym_tui.tui.screens.replay import ReplayScreen

@@ -167,7 +167,7 @@ def import_path(path: Path, out: Path, existing: ImportedSources | None = None,
     twice (or reached through a symlink) is imported once.
     """
     report = ImportReport()
-    from mlgym_tui.core.task import task_info
+    from mlgym_tui.core.task_sources import task_info
 
     task_info.cache_clear()  # task.yaml is read once per task id per import, not once per run
     existing = existing if existing is not None else ImportedSources(out)

@@ -30,7 +30,7 @@ from mlgym_tui.core.exit_strings import mlgym_from_ours, ours_from_mlgym, split_
 from mlgym_tui.core.exits import ExitStatus
 from mlgym_tui.core.metric_names import find_metric
 from mlgym_tui.core.observations import EDITOR_NOTE, editor_events
-from mlgym_tui.core.task import task_info
+from mlgym_tui.core.task_sources import task_info
 from mlgym_tui.core.trajectory import (
     SCHEMA,
     SCHEMA_VERSION,

@@ -29,7 +29,8 @@ from typing import Any
 
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.runtime.docker_daemon import LABEL_MANAGED, host_ca_bundle, remove_managed
-from mlgym_tui.core.task import TaskConfig, load_task, task_ids
+from mlgym_tui.core.task import TaskConfig
+from mlgym_tui.core.task_sources import load_task, task_ids
 from mlgym_tui.paths import PROJECT_DIR
 
 BASE_IMAGE = "mlgym-tui/base:bookworm"

@@ -25,7 +25,7 @@ from mlgym_tui.core.scoring.profiles import (
     performance_ratios,
 )
 from mlgym_tui.core.scoring.runs import RunRecord, RunSet
-from mlgym_tui.core.task import task_info as local_task_info
+from mlgym_tui.core.task_sources import task_info as local_task_info
 
 BASELINE = "(task baseline)"
 """The label of the task baseline as a competitor (parenthesised so no agent can be called that)."""

@@ -349,7 +349,7 @@ def load_runs(paths: Iterable[Path | str]) -> RunSet:
     from mlgym_tui.core.formats.importing import read_source
     from mlgym_tui.core.formats.mlgym import TrajImportError
     from mlgym_tui.core.formats.mlgym_results import RESULTS_FILE, is_results_only
-    from mlgym_tui.core.task import task_info
+    from mlgym_tui.core.task_sources import task_info
 
     task_info.cache_clear()
     c = _Collector()

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from mlgym_tui.core.errors import UserError
-from mlgym_tui.core.task import load_task, task_ids
+from mlgym_tui.core.task_sources import load_task, task_ids
 from mlgym_tui.core.trajectory import RESULT_FILE, TRAJECTORY_FILE
 from mlgym_tui.tui.live import EpisodeRequest, LiveEpisode
 from mlgym_tui.tui.settings import WorkbenchSettings

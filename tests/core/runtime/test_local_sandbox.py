@@ -26,7 +26,7 @@ from mlgym_tui.core.events import EventBus, EventKind
 from mlgym_tui.core.runtime import RuntimeSettings, sandbox
 from mlgym_tui.core.runtime.episode_folders import EPISODE_PREFIX, OWNER_FILE, sweep_stale_episodes
 from mlgym_tui.core.runtime.local import LocalRuntime
-from mlgym_tui.core.task import load_task
+from mlgym_tui.core.task_sources import load_task
 from tests.helpers import PROJECT, read_jsonl
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
