@@ -20,7 +20,7 @@ from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.widgets.status_bar import StatusBar
-from mlgym_tui.tui.widgets.workbench import Workbench
+from mlgym_tui.tui.widgets.workbench import Workbench, panel_commands
 
 PaletteCommand = tuple[str, str, Callable[[], object]]
 """(title "Group: Verb", help text, callback) — what a screen offers the command palette."""
@@ -143,8 +143,5 @@ class EpisodeScreen(Screen[None]):
         return [
             ("Layout: Cycle", "auto / columns / grid / single", self.action_cycle_layout),
             ("Layout: Zoom focused panel", "maximise the panel with the focus, or restore", self.action_zoom),
-            ("Panel: Shell", "show and focus the shell panel", lambda: self.action_show_panel(0)),
-            ("Panel: Reasoning", "show and focus the reasoning panel", lambda: self.action_show_panel(1)),
-            ("Panel: Editor", "show and focus the editor panel", lambda: self.action_show_panel(2)),
-            ("Panel: Metrics", "show and focus the metrics panel", lambda: self.action_show_panel(3)),
+            *panel_commands(self.action_show_panel, self.workbench.specs),
         ]

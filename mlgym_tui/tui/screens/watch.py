@@ -22,6 +22,7 @@ from mlgym_tui.tui.screens.live_episode import LiveEpisodeScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.widgets.control_bar import ControlBar
 from mlgym_tui.tui.widgets.shell_input import ShellInput
+from mlgym_tui.tui.widgets.workbench import panel_bindings
 
 DECIDED = {"approved", "edited", "rejected", "dropped"}
 
@@ -42,10 +43,7 @@ class WatchScreen(LiveEpisodeScreen):
                 tooltip="Control the episode from the keyboard; again to hand back"),
         Binding("s", "stop", "Stop & submit", id="watch.stop", tooltip="End now and submit the workspace"),
         Binding("escape", "back", "Back", id="watch.back", tooltip="Back to the home screen"),
-        Binding("1", "show_panel(0)", "Shell", id="watch.panel_shell", show=False),
-        Binding("2", "show_panel(1)", "Reasoning", id="watch.panel_reasoning", show=False),
-        Binding("3", "show_panel(2)", "Editor", id="watch.panel_editor", show=False),
-        Binding("4", "show_panel(3)", "Metrics", id="watch.panel_metrics", show=False),
+        *panel_bindings("watch"),
     ]
 
     def __init__(

@@ -1,15 +1,22 @@
-"""The four panels side by side, in a layout that follows the terminal's size (or the person's choice).
+"""The panels side by side, in a layout that follows the terminal's size (or the person's choice).
 
 The workbench is where events enter a screen: :meth:`Workbench.feed` applies a batch to every panel's
 model and then repaints each panel once. Live episodes, human attempts and replays all call it; the
 panels never know which one they are showing.
+
+:data:`PANELS` is the one list of panels: the grid's size, the number keys (:func:`panel_bindings`) and the
+palette entries (:func:`panel_commands`) are derived from it, so a panel added there is laid out, keyed and
+listed everywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
 
@@ -28,8 +35,54 @@ NARROW = 90
 """Below this many columns (or 20 rows) "auto" shows one panel at a time."""
 
 
+@dataclass(frozen=True)
+class PanelSpec:
+    """One panel of the workbench."""
+
+    name: str
+    """Short name: the widget id is ``<name>-panel``, key bindings are ``<screen>.panel_<name>``."""
+    title: str
+    make: Callable[[Workbench], Panel]
+    """Builds the panel (a screen may pass its own instead, e.g. the human mode's editable editor)."""
+
+
+PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec("shell", "Shell", lambda wb: ShellPanel(max_lines=wb.shell_max_lines, id="shell-panel")),
+    PanelSpec("reasoning", "Reasoning", lambda wb: ReasoningPanel(keep=wb.reasoning_steps, id="reasoning-panel")),
+    PanelSpec("editor", "Editor", lambda wb: EditorPanel(id="editor-panel")),
+    PanelSpec("metrics", "Metrics", lambda wb: MetricsPanel(id="metrics-panel")),
+)
+"""The panels, in order: number key ``i + 1`` shows ``PANELS[i]``."""
+
+
+def panel_bindings(screen: str, panels: tuple[PanelSpec, ...] = PANELS) -> list[Binding]:
+    """Number keys 1…9 showing each panel, with ids ``<screen>.panel_<name>`` (remappable in settings)."""
+    return [
+        Binding(str(i + 1), f"show_panel({i})", spec.title, id=f"{screen}.panel_{spec.name}", show=False)
+        for i, spec in enumerate(panels[:9])
+    ]
+
+
+def panel_commands(show: Callable[[int], Any], panels: tuple[PanelSpec, ...] = PANELS) -> list[tuple[str, str, Callable[[], Any]]]:
+    """Command-palette entries ``Panel: <title>`` calling ``show(index)``."""
+    return [
+        (f"Panel: {spec.title}", f"show and focus the {spec.title.lower()} panel", lambda i=i: show(i))
+        for i, spec in enumerate(panels)
+    ]
+
+
+def grid_shape(layout: str, count: int) -> tuple[int, int]:
+    """(columns, rows) of ``layout`` for ``count`` panels: every panel gets a cell."""
+    if layout == "single":
+        return 1, 1
+    if layout == "columns":
+        return count, 1
+    columns = max(1, math.ceil(math.sqrt(count)))
+    return columns, math.ceil(count / columns)
+
+
 class Workbench(Container):
-    """Shell, Reasoning, Editor and Metrics; see the module docstring."""
+    """The panels of :data:`PANELS` (Shell, Reasoning, Editor, Metrics); see the module docstring."""
 
     class LayoutChanged(Message):
         """The effective layout changed (the status bar and help mention it)."""
@@ -39,12 +92,14 @@ class Workbench(Container):
             self.layout = layout
 
     def __init__(self, *, shell_max_lines: int = 10_000, reasoning_steps: int = 30,
-                 editor: EditorPanel | None = None, **kwargs: object) -> None:
+                 editor: EditorPanel | None = None, specs: tuple[PanelSpec, ...] = PANELS,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.shell = ShellPanel(max_lines=shell_max_lines, id="shell-panel")
-        self.reasoning = ReasoningPanel(keep=reasoning_steps, id="reasoning-panel")
-        self.editor = editor or EditorPanel(id="editor-panel")
-        self.metrics = MetricsPanel(id="metrics-panel")
+        self.shell_max_lines = shell_max_lines
+        self.reasoning_steps = reasoning_steps
+        given: dict[str, Panel] = {"editor": editor} if editor is not None else {}
+        self.specs = specs
+        self.by_name: dict[str, Panel] = {s.name: given.get(s.name) or s.make(self) for s in specs}
         self.layout_choice: Layout = "auto"
         self.current = 0
         self.events_applied = 0
@@ -52,7 +107,23 @@ class Workbench(Container):
 
     @property
     def panels(self) -> list[Panel]:
-        return [self.shell, self.reasoning, self.editor, self.metrics]
+        return list(self.by_name.values())
+
+    @property
+    def shell(self) -> ShellPanel:
+        return self.by_name["shell"]  # type: ignore[return-value]
+
+    @property
+    def reasoning(self) -> ReasoningPanel:
+        return self.by_name["reasoning"]  # type: ignore[return-value]
+
+    @property
+    def editor(self) -> EditorPanel:
+        return self.by_name["editor"]  # type: ignore[return-value]
+
+    @property
+    def metrics(self) -> MetricsPanel:
+        return self.by_name["metrics"]  # type: ignore[return-value]
 
     def compose(self):  # noqa: ANN201
         yield from self.panels
@@ -101,6 +172,10 @@ class Workbench(Container):
         layout = self.effective_layout()
         for name in ("columns", "grid", "single"):
             self.set_class(layout == name, f"-{name}")
+        columns, rows = grid_shape(layout, len(self.panels))
+        self.styles.grid_size_columns, self.styles.grid_size_rows = columns, rows
+        self.styles.grid_columns = " ".join(["1fr"] * columns)
+        self.styles.grid_rows = " ".join(["1fr"] * rows)
         for i, panel in enumerate(self.panels):
             panel.set_class(layout == "single" and i != self.current, "-hidden")
             panel.set_hint(f"{i + 1}/{len(self.panels)} · f4 next" if layout == "single" else "")
