@@ -12,8 +12,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-install: $(BIN)/python
+# The install runs again only when the package's metadata changed (an editable install picks up code
+# changes by itself); `make -B install` forces it.
+INSTALLED := $(VENV)/.installed-tui
+
+$(INSTALLED): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[tui]'
+	touch $@
+
+install: $(INSTALLED)
 
 # The workbench watching the offline sweep agent (edits, trains, validates, submits) on the local
 # backend: no API key, no Docker.

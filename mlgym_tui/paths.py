@@ -1,8 +1,10 @@
 """Where tasks, agent configs, themes and caches live.
 
-The project ships ``tasks/``, ``agents/`` and ``themes/`` beside the package (a source checkout or an
-editable install). Users point elsewhere with environment variables, so the same code serves a checkout,
-a wheel and a test that builds tasks in a temporary folder.
+The repository keeps ``tasks/``, ``agents/``, ``themes/`` and ``docker/`` beside the package: a source
+checkout or an editable install reads them there. A wheel carries a copy inside the package
+(``mlgym_tui/_bundled/``, made by the build hook in ``setup.py``), used when no checkout is beside it, so
+``pip install mlgym-tui`` (or pipx, uv tool) has its tasks too. Users point elsewhere with environment
+variables, so the same code serves a checkout, a wheel and a test that builds tasks in a temporary folder.
 """
 
 from __future__ import annotations
@@ -12,11 +14,22 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+"""The copies of the project's folders inside an installed wheel."""
+
+
+def shipped_dir(name: str) -> Path:
+    """The project's own ``name`` folder (``tasks``, ``agents``, ``themes``, ``docker``): the checkout's
+    when the package sits in one (marked by its ``pyproject.toml``), else the copy in the wheel."""
+    checkout = PROJECT_DIR / name
+    if checkout.is_dir() and (PROJECT_DIR / "pyproject.toml").is_file():
+        return checkout
+    return BUNDLED_DIR / name
 
 
 def default_tasks_dir() -> Path:
     """The project's own task folder."""
-    return PROJECT_DIR / "tasks"
+    return shipped_dir("tasks")
 
 
 def tasks_dirs() -> list[Path]:
@@ -45,12 +58,12 @@ def tasks_dir() -> Path:
 
 def agents_dir() -> Path:
     """The folder of agent configs (``MLGYM_AGENTS_DIR`` overrides)."""
-    return Path(os.environ.get("MLGYM_AGENTS_DIR") or PROJECT_DIR / "agents")
+    return Path(os.environ.get("MLGYM_AGENTS_DIR") or shipped_dir("agents"))
 
 
 def themes_dir() -> Path:
-    """The folder of TUI themes shipped with the project."""
-    return Path(os.environ.get("MLGYM_THEMES_DIR") or PROJECT_DIR / "themes")
+    """The folder of TUI themes shipped with the project (user themes in the config folder add to them)."""
+    return Path(os.environ.get("MLGYM_THEMES_DIR") or shipped_dir("themes"))
 
 
 def cache_dir() -> Path:

@@ -31,7 +31,7 @@ from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.runtime.docker_daemon import LABEL_MANAGED, host_ca_bundle, remove_managed
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.task_sources import load_task, task_ids
-from mlgym_tui.paths import PROJECT_DIR
+from mlgym_tui.paths import shipped_dir
 
 BASE_IMAGE = "mlgym-tui/base:bookworm"
 PUBLIC_BASE = "python:3.11-slim"
@@ -46,7 +46,7 @@ Log = Callable[[str], None]
 
 
 def dockerfile() -> Path:
-    path = PROJECT_DIR / "docker" / "Dockerfile"
+    path = shipped_dir("docker") / "Dockerfile"
     if not path.is_file():
         raise UserError(f"{path} is missing: image builds need a source checkout of mlgym-tui")
     return path
