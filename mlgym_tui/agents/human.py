@@ -145,7 +145,7 @@ class HumanAgent:
         self._pending.clear()
         self._since_handover.clear()
         if self.stdin is not None:
-            self._echo(f"(type shell commands or tools; `submit` ends the episode; {task.limits.max_steps} steps)")
+            self._echo(f"(type shell commands or tools; `submit` ends the episode; {info.get('max_steps', task.limits.max_steps)} steps)")
 
     def act(self, observation: str, info: dict[str, Any]) -> AgentStep:
         if self._pending:

@@ -79,7 +79,8 @@ class ResearchEnv(gym.Env[str, str]):
     """A research task (see the module docstring).
 
     ``info`` (from ``reset`` and ``step``) holds ``step`` (steps taken), ``exit_code`` (of the last
-    command), ``cwd`` and ``open_file`` (relative to the workspace), ``steps_left`` (before truncation),
+    command), ``cwd`` and ``open_file`` (relative to the workspace), ``steps_left`` (before truncation) and
+    ``max_steps``,
     ``memory_ranking`` (with a research log) and, after ``validate``/``submit``, ``evaluation``
     (``valid``, ``metrics``, ``score``, ``error``).
     """
@@ -97,12 +98,19 @@ class ResearchEnv(gym.Env[str, str]):
         render_mode: str | None = None,
         full_data: bool = False,
         memory: MemoryStore | None = None,
+        max_steps: int | None = None,
     ) -> None:
         if task is None:
             if task_id is None:
                 raise ValueError("give task_id or task")
             task = load_task(task_id)
         self.task = task
+        self.max_steps = task.limits.max_steps if max_steps is None else int(max_steps)
+        """Steps before the episode is truncated: the task's limit unless given (``gym.make(id, max_steps=N)``,
+        ``--max-steps``). The environment alone owns it; the session ends the episode when ``step``
+        reports truncation, and ``info["steps_left"]`` tells the agent."""
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")
         self.backend = backend
         self.settings = runtime_settings or RuntimeSettings()
         self.bus = bus or EventBus()
@@ -393,7 +401,7 @@ class ResearchEnv(gym.Env[str, str]):
         return limits.training_timeout if _SCRIPT_COMMAND.search(command) else limits.command_timeout
 
     def _truncated(self) -> bool:
-        return self.steps >= self.task.limits.max_steps and self.submitted is None
+        return self.steps >= self.max_steps and self.submitted is None
 
     def _info(self, exit_code: int = 0, evaluation: Evaluation | None = None) -> dict[str, Any]:
         info: dict[str, Any] = {
@@ -403,7 +411,8 @@ class ResearchEnv(gym.Env[str, str]):
             "open_file": self._relative(self.editor.state.path)
             if self.editor and self.editor.state.path
             else None,
-            "steps_left": max(self.task.limits.max_steps - self.steps, 0),
+            "steps_left": max(self.max_steps - self.steps, 0),
+            "max_steps": self.max_steps,
         }
         if self.memory is not None:
             info["memory_ranking"] = f"Ranking: {self.memory.ranker.description}"

@@ -114,7 +114,8 @@ def run_episode(
         bus.subscribe(sub)
     memory = _open_memory(spec, folder) if spec.memory else None
     env = ResearchEnv(
-        task=spec.task, backend=spec.backend, runtime_settings=spec.settings, bus=bus, memory=memory
+        task=spec.task, backend=spec.backend, runtime_settings=spec.settings, bus=bus, memory=memory,
+        max_steps=spec.limits.max_steps,
     )
     if log is not None:
         env.log = log

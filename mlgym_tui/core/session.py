@@ -1,7 +1,8 @@
 """The episode loop: the agent proposes, the environment executes, the bus tells everyone.
 
-A session owns the limits (steps, wall time, cost), turns every way an episode can end into an exit
-status, autosubmits the last artefacts when an episode ends without a submission (as MLGym does), and
+A session enforces the wall-time and cost limits, ends the episode when the environment truncates it (the
+step limit is the environment's), turns every way an episode can end into an exit status, autosubmits the
+last artefacts when an episode ends without a submission (as MLGym does), and
 assembles the :class:`~mlgym_tui.core.trajectory.EpisodeResult`. It needs no threads; a UI that wants to
 pause or approve plugs in a :class:`Controller`.
 """
@@ -36,6 +37,7 @@ class SessionLimits:
     """Limits across the episode. ``None`` means the task's own (or none, for cost)."""
 
     max_steps: int | None = None
+    """Handed to the environment, which owns the step limit (it truncates); see ``ResearchEnv.max_steps``."""
     wall_time: float | None = None
     cost: float | None = None
 
@@ -122,7 +124,7 @@ class Session:
         self, seed: int = 0, backend_label: str | None = None, extra: dict[str, Any] | None = None
     ) -> EpisodeResult:
         task = self.env.task
-        max_steps = self.limits.max_steps or task.limits.max_steps
+        max_steps = self.env.max_steps  # the environment truncates; the session only reports it
         wall_time = self.limits.wall_time or task.limits.wall_time
         started = time.monotonic()
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -164,8 +166,6 @@ class Session:
             while True:
                 if self._stop_requested is not None:
                     raise EpisodeEnd("stopped on request", self._stop_requested)
-                if self.env.steps >= max_steps:
-                    raise EpisodeEnd(f"reached the step limit ({max_steps})", ExitStatus.MAX_STEPS)
                 if time.monotonic() - started - self.paused_seconds > wall_time:
                     raise EpisodeEnd(f"reached the wall-time limit ({wall_time:g} s)", ExitStatus.WALL_TIME)
                 step = self.agent.act(observation, info)
@@ -179,12 +179,14 @@ class Session:
                         observation = "The user rejected this action. Propose a different one."
                         continue
                     step = reviewed
-                observation, _reward, terminated, _truncated, info = self.env.step(step.action)
+                observation, _reward, terminated, truncated, info = self.env.step(step.action)
                 if terminated:
                     status = ExitStatus.SUBMITTED
                     break
                 if self.limits.cost is not None and self.totals.cost >= self.limits.cost:
                     raise EpisodeEnd(f"reached the cost limit (${self.limits.cost:g})", ExitStatus.COST)
+                if truncated:
+                    raise EpisodeEnd(f"reached the step limit ({max_steps})", ExitStatus.MAX_STEPS)
         except EpisodeEnd as end:
             status, message = end.status, str(end)
             self._add_usage(AgentStep("", usage=end.usage))  # model calls of the step that ended it

@@ -118,6 +118,22 @@ def test_step_limit_truncates() -> None:
         env.close()
 
 
+def test_gym_make_takes_the_step_limit_and_info_tells_it() -> None:
+    """The environment owns the step limit: ``gym.make(id, max_steps=N)`` truncates after N steps."""
+    env = gym.make(env_id("prisonersDilemma"), max_steps=2)
+    try:
+        _obs, info = env.reset(seed=0)
+        assert (info["max_steps"], info["steps_left"]) == (2, 2)
+        *_, truncated, info = env.step("true")
+        assert not truncated and info["steps_left"] == 1
+        *_, truncated, info = env.step("true")
+        assert truncated and info["steps_left"] == 0
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match="at least 1"):
+        ResearchEnv(task=load_task("prisonersDilemma"), max_steps=0)
+
+
 def test_errors_of_an_evaluation_with_private_data_show_only_their_last_line(tmp_path: Path) -> None:
     """A judge with hidden test data may mention what its player saw in its errors: then the agent sees
     one short line of the judge's error and none of the player's own error output."""
@@ -143,3 +159,18 @@ def test_errors_of_an_evaluation_with_private_data_show_only_their_last_line(tmp
     assert not leaked.valid and "LABELS" not in (leaked.error or "")
     assert len(leaked.error or "") < PRIVATE_ERROR_CHARS + 100
     assert "LABELS" in (shown.error or "")
+
+
+def test_the_session_ends_when_the_environment_truncates(tmp_path: Path) -> None:
+    """``--max-steps`` reaches the environment: the episode ends there, and the header says so."""
+    from mlgym_tui.core.runner import EpisodeSpec, run_episode
+    from mlgym_tui.core.session import SessionLimits
+    from tests.helpers import SteadyAgent, read_jsonl
+
+    spec = EpisodeSpec(task=load_task("prisonersDilemma"), agent=SteadyAgent(steps=50), out=tmp_path,
+                       limits=SessionLimits(max_steps=3))
+    folder, result = run_episode(spec)
+    assert result.exit_status == "autosubmission_max_steps"
+    assert result.steps == 3
+    started = next(e for e in read_jsonl(folder / "trajectory.jsonl") if e.get("kind") == "episode_started")
+    assert started["max_steps"] == 3
