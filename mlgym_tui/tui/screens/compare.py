@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from mlgym_tui.core.direction import Direction
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.formats.loaded import FormatError
 from mlgym_tui.core.trajectory import TrajectoryError
@@ -55,7 +56,7 @@ class Curve:
 
     points: list[tuple[int, float, bool]] = field(default_factory=list)
     metric: str = "score"
-    direction: str = "max"
+    direction: Direction = Direction.MAX
     baseline: float | None = None
 
     @classmethod
@@ -64,7 +65,7 @@ class Curve:
         for event in run.evaluations():
             d = event.data
             curve.metric = str(d.get("metric") or curve.metric)
-            curve.direction = str(d.get("direction") or curve.direction)
+            curve.direction = Direction.of(d.get("direction"), curve.direction)
             if isinstance(d.get("baseline"), int | float):
                 curve.baseline = float(d["baseline"])
             if d.get("valid") and isinstance(d.get("score"), int | float):
@@ -72,7 +73,7 @@ class Curve:
         return curve
 
     def best(self, upto: int) -> tuple[int, float] | None:
-        sign = 1 if self.direction == "max" else -1
+        sign = 1 if self.direction is Direction.MAX else -1
         seen = [(s, y) for s, y, _f in self.points if s <= upto]
         return max(seen, key=lambda p: sign * p[1]) if seen else None
 
@@ -250,7 +251,7 @@ class CompareScreen(Screen[None]):
         plt.clear_figure()
         a, b = self.sides
         curve = a.curve
-        arrow = "↑" if curve.direction == "max" else "↓"
+        arrow = curve.direction.arrow
         plt.title(f"{curve.metric} {arrow} per validation: A and B")
         colours = {"A": theme_rgb(v, "primary"), "B": theme_rgb(v, "warning")}
         values: list[float] = []
