@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mlgym_tui.core.errors import ConfigError
+from mlgym_tui.core.tools import expand_tools
 from mlgym_tui.core.yaml_files import read_yaml_mapping
 from mlgym_tui.paths import agents_dir
 
@@ -117,9 +118,15 @@ class AgentConfig(_Strict):
     model: ModelConfig = Field(default_factory=ModelConfig)
     limits: Limits = Field(default_factory=Limits)
     tools: list[str] | None = None
-    """Tools shown in the prompt (None: all)."""
+    """Tools shown in the prompt (None: every tool but the research log's). ``default`` in the list stands
+    for that set, so ``[default, memory_write, memory_read]`` adds the research log."""
     demonstration: str | None = None
     """An example exchange appended to the system message."""
+
+    @field_validator("tools")
+    @classmethod
+    def _expand_default(cls, tools: list[str] | None) -> list[str] | None:
+        return None if tools is None else expand_tools(tools)
 
 
 def agent_config_path(name: str) -> Path | None:

@@ -40,7 +40,7 @@ from mlgym_tui.core.runtime import Runtime, RuntimeSettings, make_runtime
 from mlgym_tui.core.submission import MANIFEST, export_workspace, write_manifest
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.task_sources import load_task
-from mlgym_tui.core.tools import MEMORY_TOOLS, Editor, ToolError, parse_action, run_tool
+from mlgym_tui.core.tools import TOOLS, Editor, ToolError, parse_action, run_tool
 from mlgym_tui.core.trajectory import Evaluation
 from mlgym_tui.core.venvs import ensure_venv
 from mlgym_tui.task_lib import CHANNEL_MODULE, TASK_LIB
@@ -233,13 +233,14 @@ class ResearchEnv(gym.Env[str, str]):
         try:
             parsed = parse_action(action)
             tool = parsed.tool
-            if tool in ("validate", "submit"):
+            kind = TOOLS[tool].kind if tool is not None else None
+            if kind == "evaluation":
                 final = tool == "submit"
                 evaluation = self.evaluate(final=final)
                 observation = describe(self.task, evaluation, final=final)
                 reward = self._reward(evaluation, final)
                 terminated = final
-            elif tool in MEMORY_TOOLS:
+            elif kind == "memory":
                 observation = self._memory(tool, parsed.args[0])
             elif tool is not None:
                 out = run_tool(self.editor, parsed)

@@ -29,10 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.tools import EDITOR_TOOLS, EVALUATION_TOOLS
 
-EDITOR_TOOLS = frozenset({"open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert"})
-"""Tools whose answer is a window on the open file."""
-EVALUATION_TOOLS = frozenset({"validate", "submit"})
 EDITOR_NOTE = "file_opened / file_changed synthesized from the editor tools' answers"
 """What an imported header's ``imported.editor`` says."""
 

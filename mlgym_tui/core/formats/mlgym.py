@@ -31,6 +31,7 @@ from mlgym_tui.core.exits import ExitStatus
 from mlgym_tui.core.metric_names import find_metric
 from mlgym_tui.core.observations import EDITOR_NOTE, editor_events
 from mlgym_tui.core.task_sources import task_info
+from mlgym_tui.core.tools import TOOLS as ACI_TOOLS
 from mlgym_tui.core.trajectory import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -43,11 +44,9 @@ MAX_TRAJ_BYTES = 512 * 1024 * 1024
 MAX_OBSERVATION_CHARS = 1024 * 1024
 """Longer observations are cut on import (head and tail kept) so run folders stay readable."""
 
-TOOLS = {
-    "open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert", "search_file", "search_dir",
-    "find_file", "validate", "submit",
-}
-"""First words of actions that are interface tools, not shell commands (no shell output for them)."""
+TOOLS = frozenset(name for name, spec in ACI_TOOLS.items() if spec.kind != "memory")
+"""First words of actions that are interface tools, not shell commands (no shell output for them): the
+tools MLGym's interface shares with ours."""
 
 _MIN_WORDS = ("loss", "rmse", "mse", "mae", "error", "perplexity", "time", "regret", "distance", "wer", "cer")
 

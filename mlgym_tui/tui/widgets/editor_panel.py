@@ -20,10 +20,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.core.tools import EDITOR_TOOLS
 from mlgym_tui.tui.colors import theme_style
 from mlgym_tui.tui.widgets.panel import Panel
-
-EDITOR_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert"}
 
 
 def syntax_theme(variables: dict[str, str]) -> ANSISyntaxTheme:

@@ -17,6 +17,7 @@ from textual.widgets import Log
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.observations import step_outcome
+from mlgym_tui.core.tools import EDITOR_TOOLS
 from mlgym_tui.tui.colors import theme_style
 from mlgym_tui.tui.text import LineSplitter, clean_line
 from mlgym_tui.tui.widgets.panel import Panel
@@ -27,7 +28,6 @@ FLOOD_WRITE_INTERVAL = 0.05
 """During a flood (more waiting than one batch) write at most every this many seconds: the UI then
 writes at most ~50,000 lines a second however fast a command prints, the rest scrolls past unsplit,
 and key presses keep getting the event loop between writes."""
-EDITOR_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert"}
 """Tools whose answer is a file window: the Editor panel shows it, the shell shows one line."""
 TOOL_OUTPUT_LINES = 40
 """Lines of a tool's answer (open, validate …) shown in the shell; the rest is in the other panels."""
