@@ -13,16 +13,16 @@ from mlgym_tui.core.errors import UserError
 
 
 def parse_gpus(text: str | None) -> list[str]:
-    """``--gpus 0,1,3`` → ``["0", "1", "3"]``; ``--gpus 4`` is a count, the first four devices."""
-    if not text:
+    """The batch's device list from ``--gpus``, read as every command reads it
+    (:func:`mlgym_tui.core.runtime.docker_gpus.parse_gpus`: device ids, ``--gpus 4`` is device 4, or
+    ``all``); ``all`` becomes the host's device ids, since the batch shares them out one by one."""
+    from mlgym_tui.core.runtime.docker_gpus import host_gpu_ids
+    from mlgym_tui.core.runtime.docker_gpus import parse_gpus as parse_device_ids
+
+    ids = parse_device_ids(text)
+    if not ids:
         return []
-    text = text.strip()
-    if text.isdigit() and "," not in text:
-        return [str(i) for i in range(int(text))]
-    ids = [p.strip() for p in text.split(",") if p.strip()]
-    if len(set(ids)) != len(ids):
-        raise UserError(f"--gpus: {text!r} names a device twice")
-    return ids
+    return host_gpu_ids() if ids == ["all"] else ids
 
 
 class GpuPool:

@@ -56,6 +56,10 @@ class EpisodeJob:
     cpus: float = 1.0
     memory: int | None = None
     """Bytes of memory the episode declares (Ray scheduling; a container limit on the Docker backend)."""
+    research_log: bool = False
+    """Offer the memory_write / memory_read tools (``--memory``)."""
+    memory_from: list[str] = field(default_factory=list)
+    memory_dir: str | None = None
 
 
 @dataclass
@@ -125,10 +129,9 @@ class ProgressForwarder:
 
 def execute_job(job: EpisodeJob, send: Send, gate: Gate | None = None) -> Outcome:
     """Run the job's episode here and now; never raises for the episode's own failures."""
-    from mlgym_tui.agents.registry import make_agent
-    from mlgym_tui.core.runner import EpisodeSpec, config_summary, run_episode
+    from mlgym_tui.agents.episode import EpisodeOptions, build_episode
+    from mlgym_tui.core.runner import run_episode
     from mlgym_tui.core.runtime import RuntimeSettings
-    from mlgym_tui.core.session import SessionLimits
     from mlgym_tui.core.task_sources import load_task
 
     started = time.monotonic()
@@ -138,29 +141,22 @@ def execute_job(job: EpisodeJob, send: Send, gate: Gate | None = None) -> Outcom
     try:
         cell = job.cell
         task = load_task(cell.task)
-        options: dict[str, Any] = {"model": cell.model, "config": job.agent_config or None, "base_url": job.base_url}
-        agent = make_agent(cell.agent, **{k: v for k, v in options.items() if v is not None})
-        if gate is not None:
-            agent = GatedAgent(agent, gate, cell.provider)
         env = {LAUNCH_ENV: job.launch}
         if job.gpus and job.backend == "local":
             env["CUDA_VISIBLE_DEVICES"] = ",".join(job.gpus)
-        settings = RuntimeSettings(env=env, gpus=job.gpus or None, labels={LAUNCH_LABEL: job.launch})
-        spec = EpisodeSpec(
-            task=task,
-            agent=agent,
-            out=Path(job.out),
-            backend=job.backend,
-            seed=cell.seed,
-            settings=settings,
-            limits=SessionLimits(max_steps=job.max_steps, wall_time=job.wall_time, cost=job.cost_limit),
-            config=config_summary(
-                agent=cell.agent,
-                model=cell.model,
-                backend=job.backend,
-                max_steps=job.max_steps,
-                batch={"id": job.batch_id, "cell": cell.key, "attempt": cell.attempt, "launch": job.launch},
-            ),
+        options = EpisodeOptions(
+            task=cell.task, agent=cell.agent, config=list(job.agent_config), model=cell.model,
+            base_url=job.base_url, backend=job.backend, out=Path(job.out), seed=cell.seed,
+            max_steps=job.max_steps, wall_time=job.wall_time, cost_limit=job.cost_limit,
+            memory=job.research_log, memory_from=[Path(p) for p in job.memory_from],
+            memory_dir=Path(job.memory_dir) if job.memory_dir else None,
+            settings=RuntimeSettings(env=env, gpus=job.gpus or None, labels={LAUNCH_LABEL: job.launch}),
+        )
+        inner = options.make_agent()
+        agent = GatedAgent(inner, gate, cell.provider) if gate is not None else inner
+        spec = build_episode(
+            options, task=task, agent=agent, described=inner,
+            batch={"id": job.batch_id, "cell": cell.key, "attempt": cell.attempt, "launch": job.launch},
         )
         folder, result = run_episode(spec, subscribers=[ProgressForwarder(send)])
         interrupted = result.exit_status == "exit_interrupted"

@@ -56,6 +56,10 @@ class BatchOptions:
     gpus_per_episode: int = 1
     cpus_per_episode: float = 1.0
     memory_per_episode: int | None = None
+    research_log: bool = False
+    """``--memory``: offer the research-log tools in every episode."""
+    memory_from: list[str] = field(default_factory=list)
+    memory_dir: str | None = None
     grace: float = 30.0
     """Seconds a stopped episode gets to end in order before it is killed."""
     ray_address: str | None = None
@@ -99,6 +103,9 @@ def make_jobs(options: BatchOptions, cells: list[Cell], batch_id: str) -> list[E
                 wants_gpu=task.gpu,
                 cpus=options.cpus_per_episode,
                 memory=options.memory_per_episode,
+                research_log=options.research_log,
+                memory_from=list(options.memory_from),
+                memory_dir=options.memory_dir,
             )
         )
     return jobs

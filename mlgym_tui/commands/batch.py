@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from mlgym_tui.commands.episode_options import add_agent_options, add_memory_options, check_max_steps
 from mlgym_tui.core.errors import UserError
 
 RERUN_GROUPS = {"errors": frozenset({"exit_error", "exit_runtime", "exit_api"})}
@@ -34,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("--executor", choices=["local", "ray"], default="local", help="local process pool or Ray")
     e.add_argument("--workers", type=int, default=1, help="episodes at once (on Ray: most in flight)")
     e.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox of each episode")
-    e.add_argument("--gpus", default=None, help="GPU ids to share out (0,1,3) or a count; local executor")
+    e.add_argument("--gpus", default=None, metavar="all|0,1",
+                   help="GPU ids to share out (0,1,3; 4 is device 4) or all; local executor")
     e.add_argument("--gpus-per-episode", type=int, default=1, help="GPUs for each episode of a GPU task")
     e.add_argument("--cpus-per-episode", type=float, default=1.0, help="CPUs each episode declares (Ray)")
     e.add_argument("--memory-per-episode", type=float, default=None, help="GiB each episode declares (Ray)")
@@ -48,14 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("--rerun", choices=sorted(RERUN_GROUPS), default=None,
                    help="also re-run finished cells that ended in errors (exit_error, exit_runtime, exit_api)")
     a = p.add_argument_group("agent and limits")
-    a.add_argument("-c", "--config", action="append", default=[], help="agent config layer (FILE or key=value)")
-    a.add_argument("--base-url", default=None, help="OpenAI-compatible server for the models")
+    add_agent_options(a, agent=False)
     a.add_argument("--max-steps", type=int, default=None, help="override every task's step limit")
     a.add_argument("--wall-time", type=float, default=None, help="override every task's wall-time limit (s)")
     a.add_argument("--cost-limit", type=float, default=None, help="dollars per episode")
     a.add_argument("--total-cost-limit", type=float, default=None, help="dollars for the whole batch")
     a.add_argument("--max-concurrent-calls", default=None,
                    help="model calls at once per provider: N, or PROVIDER=N,... ('*' for the rest)")
+    add_memory_options(p)
     o = p.add_argument_group("output")
     o.add_argument("-q", "--quiet", action="store_true", help="no progress while it runs")
     o.add_argument("--tui", action="store_true",
@@ -80,6 +82,7 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
         raise UserError("--workers must be at least 1")
     if not 1 <= args.attempts <= MAX_ATTEMPTS:
         raise UserError(f"--attempts {args.attempts}: must be between 1 and {MAX_ATTEMPTS:,}")
+    check_max_steps(args.max_steps)
     return BatchOptions(
         tasks=split_list(args.tasks),
         agents=split_list(args.agents),
@@ -94,6 +97,9 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
         base_url=args.base_url,
         max_steps=args.max_steps,
         wall_time=args.wall_time,
+        research_log=bool(args.memory),
+        memory_from=[str(Path(m).resolve()) for m in args.memory_from],
+        memory_dir=str(Path(args.memory_dir).resolve()) if args.memory_dir else None,
         episode_timeout=args.episode_timeout,
         cost_limit=args.cost_limit,
         total_cost_limit=args.total_cost_limit,

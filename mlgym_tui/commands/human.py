@@ -7,9 +7,8 @@ human baselines compare with agents'.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from mlgym_tui.commands.sandbox_options import add_sandbox_options, sandbox_settings
+from mlgym_tui.commands.episode_options import add_episode_options, episode_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,11 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "type actions on stdin instead (block tools like edit end with their end marker).",
     )
     p.add_argument("task", help="task id (see `mlgym-tui tasks list`)")
-    p.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox (default local)")
-    p.add_argument("--out", default="runs", help="folder for run folders (default: ./runs)")
-    p.add_argument("--seed", type=int, default=0, help="episode seed (default 0)")
+    add_episode_options(p, agent=False)
     p.add_argument("--headless", action="store_true", help="no workbench: read actions from stdin")
-    add_sandbox_options(p)
     p.set_defaults(func=cmd_human)
 
 
@@ -38,24 +34,20 @@ def cmd_human(args: argparse.Namespace) -> int:
     from mlgym_tui.tui.app import Start
     from mlgym_tui.tui.live import EpisodeRequest, LiveEpisode
 
-    request = EpisodeRequest(task=args.task, agent="human", backend=args.backend, out=Path(args.out), seed=args.seed,
-                             settings=sandbox_settings(args))
+    request = EpisodeRequest.of(episode_options(args, agent="human"))
     episode = LiveEpisode(request, human=True)
     return run_workbench(Start("human", request=request, episode=episode))
 
 
 def _headless(args: argparse.Namespace) -> int:
+    from mlgym_tui.agents.episode import build_episode
     from mlgym_tui.agents.human import HumanAgent
     from mlgym_tui.commands.progress import log
-    from mlgym_tui.core.runner import EpisodeSpec, config_summary, run_episode
+    from mlgym_tui.core.runner import run_episode
     from mlgym_tui.core.task_sources import load_task
 
     task = load_task(args.task)
-    spec = EpisodeSpec(
-        task=task, agent=HumanAgent(), out=Path(args.out), backend=args.backend, seed=args.seed,
-        settings=sandbox_settings(args),
-        config=config_summary(agent="human", backend=args.backend, via="stdin"),
-    )
+    spec = build_episode(episode_options(args, agent="human"), task=task, agent=HumanAgent(), via="stdin")
     folder, result = run_episode(spec, log=log)
     print(f"run folder: {folder}")
     score = result.final_score

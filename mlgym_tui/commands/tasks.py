@@ -111,7 +111,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def _tasks_check(args: argparse.Namespace) -> int:
     from mlgym_tui.agents.baseline import BaselineAgent
-    from mlgym_tui.core.runner import EpisodeSpec, run_episode
+    from mlgym_tui.agents.episode import EpisodeOptions, build_episode
+    from mlgym_tui.core.runner import run_episode
 
     ids = [args.id] if args.id else task_ids()
     tasks = [load_task(t) for t in ids]  # config errors surface before anything runs
@@ -125,7 +126,9 @@ def _tasks_check(args: argparse.Namespace) -> int:
     rows = []
     for task in tasks:
         folder, result = run_episode(
-            EpisodeSpec(task=task, agent=BaselineAgent(), out=out, backend=args.backend), log=log
+            build_episode(EpisodeOptions(task.id, backend=args.backend, out=out), task=task, agent=BaselineAgent(),
+                          via="tasks check"),
+            log=log,
         )
         expected = task.baseline_score
         score = result.final_score

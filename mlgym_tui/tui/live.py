@@ -11,14 +11,14 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from mlgym_tui.agents.episode import EpisodeOptions, build_episode
 from mlgym_tui.agents.human import ClockPause, ClockResume, HumanAgent, InboxItem, SaveFile, TakeoverAgent
 from mlgym_tui.core.agent import Agent
-from mlgym_tui.core.runtime import RuntimeSettings
-from mlgym_tui.core.session import Session, SessionLimits
+from mlgym_tui.core.session import Session
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.trajectory import EpisodeResult
@@ -27,37 +27,25 @@ from mlgym_tui.tui.feed import EventFeed
 
 
 @dataclass
-class EpisodeRequest:
-    """What the person asked to run (from the CLI or the home screen)."""
+class EpisodeRequest(EpisodeOptions):
+    """What the person asked to run (from the CLI or the home screen): the episode's options, and how the
+    workbench starts it."""
 
-    task: str
-    agent: str = "baseline"
-    model: str | None = None
-    backend: str = "local"
-    out: Path = Path("runs")
-    seed: int = 0
-    max_steps: int | None = None
     paused: bool = False
     """Start paused (the first proposal waits for resume or single step)."""
     approve: bool = False
     """Start in approve mode."""
-    config: list[str] = field(default_factory=list)
-    """Agent config layers (``-c FILE`` / ``-c key=value``), as ``run`` takes them."""
-    base_url: str | None = None
-    """An OpenAI-compatible server for LLM agents."""
-    settings: RuntimeSettings | None = None
-    """Sandbox settings (the docker options); None for the defaults."""
-    spec_options: dict[str, Any] = field(default_factory=dict)
-    """Further :class:`EpisodeSpec` fields (memory options), as the CLI's helpers compute them."""
     agent_factory: Callable[[], Agent] | None = None
     """Build the agent directly (tests, embedding); otherwise the agent registry builds ``agent``."""
+
+    @classmethod
+    def of(cls, options: EpisodeOptions, **workbench: Any) -> EpisodeRequest:
+        return cls(**{f.name: getattr(options, f.name) for f in fields(EpisodeOptions)}, **workbench)
 
     def build_agent(self) -> Agent:
         if self.agent_factory is not None:
             return self.agent_factory()
-        from mlgym_tui.agents.registry import make_agent
-
-        return make_agent(self.agent, config=self.config, model=self.model, base_url=self.base_url)
+        return self.make_agent()
 
 
 class LiveEpisode:
@@ -92,24 +80,10 @@ class LiveEpisode:
 
     def run(self) -> tuple[Path, EpisodeResult]:
         """Run to the end (call on a worker thread). Exceptions propagate to the worker."""
-        from mlgym_tui.core.runner import EpisodeSpec, config_summary, run_episode
+        from mlgym_tui.core.runner import run_episode
 
-        r = self.request
-        inner = self.agent.inner
-        spec = EpisodeSpec(
-            task=self.task,
-            agent=self.agent,
-            out=Path(r.out),
-            backend=r.backend,
-            seed=r.seed,
-            settings=r.settings or RuntimeSettings(),
-            limits=SessionLimits(max_steps=r.max_steps),
-            config=config_summary(
-                agent=r.agent, model=r.model, backend=r.backend, max_steps=r.max_steps, via="workbench",
-                agent_config=inner.describe() if hasattr(inner, "describe") else r.config,
-            ),
-            **r.spec_options,
-        )
+        spec = build_episode(self.request, task=self.task, agent=self.agent, described=self.agent.inner,
+                             via="workbench")
         try:
             self.folder, self.result = run_episode(
                 spec, subscribers=[self.feed], controller=self.control, on_session=self._on_session

@@ -34,7 +34,7 @@ def test_list_and_limit_parsing() -> None:
     assert split_list(["a,b", "b, c"]) == ["a", "b", "c"]
     assert parse_call_limits("4") == {"*": 4}
     assert parse_call_limits("openai=2,anthropic=1") == {"openai": 2, "anthropic": 1}
-    assert parse_gpus("0,2") == ["0", "2"] and parse_gpus("3") == ["0", "1", "2"]
+    assert parse_gpus("0,2") == ["0", "2"] and parse_gpus("3") == ["3"]  # ids, as run/watch read them
     with pytest.raises(UserError):
         parse_call_limits("openai=none")
     with pytest.raises(UserError):

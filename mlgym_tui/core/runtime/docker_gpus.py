@@ -21,7 +21,8 @@ from mlgym_tui.paths import cache_dir
 
 
 def parse_gpus(value: str | None) -> list[str] | None:
-    """``all`` / ``0,1`` as given to ``--gpus`` into the settings' list (None for no GPUs)."""
+    """``--gpus`` as every command reads it: ``all``, or device ids (``0,1``; ``--gpus 4`` is device 4,
+    not four devices), into the settings' list (None for no GPUs)."""
     if value is None or not value.strip():
         return None
     if value.strip() == "all":
@@ -29,6 +30,8 @@ def parse_gpus(value: str | None) -> list[str] | None:
     ids = [part.strip() for part in value.split(",") if part.strip()]
     if not ids:
         raise UserError(f"--gpus {value!r}: give 'all' or device ids such as 0,1")
+    if len(set(ids)) != len(ids):
+        raise UserError(f"--gpus {value!r}: names a device twice")
     return ids
 
 
