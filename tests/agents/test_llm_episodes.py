@@ -181,3 +181,40 @@ def test_a_cut_answer_is_named_as_cut_on_both_wire_protocols(tmp_path: Path) -> 
         sent = records[0]["config"]["agent_config"]["model"]["sent"]
         assert sent["temperature"] == 0.3 and sent["max_tokens"] == 8192
         assert all(r.body["temperature"] == 0.3 for r in requests)
+
+
+def test_max_steps_counts_down_in_the_prompt_and_ends_the_episode_at_n(tmp_path: Path) -> None:
+    """`--max-steps 3`: the model reads 3, 2, 1 steps left, and the episode ends after the third step with
+    MLGym's max-steps autosubmission; the environment alone decides (Gymnasium's truncation)."""
+    turns = [Turn(answer(f"Step {i}.", f"echo step-{i}")) for i in range(1, 6)]
+    with scripted_server("openai", turns) as server:
+        proc = cli("run", "prisonersDilemma", "--agent", "default", "--model", "gpt-4o", "--base-url", server.url,
+                   "--max-steps", "3", "--out", str(tmp_path), env={"OPENAI_API_KEY": "test-key", **NO_PROXY})
+        requests = list(server.requests)
+    assert proc.returncode == 0, proc.stderr
+    assert len(requests) == 3
+    prompts = [r.body["messages"][-1]["content"] for r in requests]
+    assert "You have 3 steps" in prompts[0] and "The episode has 3 steps" in requests[0].body["messages"][0]["content"]
+    assert "(Steps left: 2" in prompts[1] and "(Steps left: 1" in prompts[2]
+    folder = only_run_folder(tmp_path)
+    records = read_jsonl(folder / "trajectory.jsonl")
+    assert [r["action"] for r in records if r["kind"] == "action"] == ["echo step-1", "echo step-2", "echo step-3"]
+    result = json.loads((folder / "result.json").read_text())
+    assert result["exit_status"] == "autosubmission_max_steps" and result["submission"] is not None
+
+
+def test_gym_make_max_steps_truncates_at_n() -> None:
+    import gymnasium as gym
+
+    import mlgym_tui.core.registration  # noqa: F401 - registers mlgym/<task>-v0
+
+    env = gym.make("mlgym/prisonersDilemma-v0", max_steps=2)
+    try:
+        _, info = env.reset(seed=0)
+        assert info["steps_left"] == 2
+        *_, truncated, info = env.step("echo one")
+        assert not truncated and info["steps_left"] == 1
+        *_, truncated, info = env.step("echo two")
+        assert truncated and info["steps_left"] == 0
+    finally:
+        env.close()
