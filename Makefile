@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_TASK ?= prisonersDilemma
+DEMO_PACE ?= 1.5
 
 .PHONY: demo install test lint bench
 
@@ -23,9 +24,9 @@ $(INSTALLED): pyproject.toml setup.py | $(BIN)/python
 install: $(INSTALLED)
 
 # The workbench watching the offline sweep agent (edits, trains, validates, submits) on the local
-# backend: no API key, no Docker.
+# backend: no API key, no Docker. Paced so it can be followed (+ / - change the pace live).
 demo: install
-	$(BIN)/mlgym-tui watch $(DEMO_TASK) --agent sweep
+	$(BIN)/mlgym-tui watch $(DEMO_TASK) --agent sweep --pace $(DEMO_PACE)
 
 test:
 	bash scripts/test.sh

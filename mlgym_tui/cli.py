@@ -71,7 +71,11 @@ def default_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the command's own usage names its options (`watch --agnet` is watch's mistake)
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = commands.choices.get(getattr(args, "command", None) or "")
+        (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
         apply_tasks_dirs(getattr(args, "tasks_dir", None) or [])

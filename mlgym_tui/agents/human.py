@@ -36,16 +36,17 @@ class Command:
 
 @dataclass(frozen=True)
 class SaveFile:
-    """Replace the whole of ``path`` (a sandbox path) with ``text`` through the editor tool.
+    """The person saved ``path`` (a sandbox path) in the editor: ``text`` replaces ``base``.
 
-    ``lines`` is the file's current line count in the sandbox (the edit's range); ``open_first`` asks
-    for an ``open`` step first because the environment's editor is on another file.
+    ``base`` is the text the editor loaded (or last saved); a file that no longer holds it was changed
+    by someone else (a shell command), and the save is refused as a conflict instead of overwriting.
+    A save is not an action: it is applied by the front end's ``on_save`` between actions and does not
+    count as a step (see :class:`HumanAgent`).
     """
 
     path: str
     text: str
-    lines: int
-    open_first: bool = True
+    base: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,12 @@ class HumanAgent:
 
     ``act`` blocks until the person sends an action. Clock pauses are recorded as interventions and
     reported through ``on_paused`` so the session can leave paused time out of its wall-time limit.
+
+    What counts as a step is what MLGym-Bench counts: every action handed to the environment (a shell
+    command, a tool call, ``validate``, ``submit``). Saving a file from the workbench's editor is not
+    an action — MLGym's human mode has no editor; its person types ``edit`` commands, which are actions
+    here too — so a save is recorded (``file_changed`` hunks and a ``save`` intervention) but costs
+    no step.
     """
 
     name = "human"
@@ -136,6 +143,9 @@ class HumanAgent:
         self.stdout = stdout if stdout is not None else sys.stdout
         self.publish: Publish | None = None
         self.on_paused: Callable[[float], None] | None = None
+        self.on_save: Callable[[SaveFile], None] | None = None
+        """Applies a :class:`SaveFile` to the sandbox (called on the session's thread, between actions,
+        so nothing else uses the sandbox meanwhile); the front end binds it."""
         self._pending: list[str] = []
         self._paused_at: float | None = None
         self._since_handover: list[str] = []
@@ -175,12 +185,11 @@ class HumanAgent:
         if isinstance(item, Command):
             return self._step(item.text) if item.text.strip() else None
         if isinstance(item, SaveFile):
-            body = item.text[:-1] if item.text.endswith("\n") else item.text
-            edit = f"edit 1:{item.lines}\n{body}\nend_of_edit"
-            if item.open_first:
-                self._pending.append(edit)
-                return self._step(f"open {item.path}")
-            return self._step(edit)
+            if self.on_save is None:
+                self._note("save_refused", path=item.path, reason="this front end cannot save files")
+            else:
+                self.on_save(item)
+            return None
         if isinstance(item, ClockPause):
             if self._paused_at is None:
                 self._paused_at = item.at
@@ -236,6 +245,9 @@ class TakeoverAgent:
         self.human = HumanAgent(self.inbox)
         self._human_in_control = threading.Event()
         self._interjections: queue.Queue[str] = queue.Queue()
+        self.acting_since: float | None = None
+        """``time.monotonic()`` when the inner agent's current ``act`` began (a model call in flight);
+        None between actions. A front end reads it to show how long the agent has been thinking."""
 
     def __getattr__(self, name: str) -> Any:
         """Optional agent hooks (``bind_bus``, ``describe``, ``uses_memory`` …) are the inner agent's."""
@@ -285,7 +297,11 @@ class TakeoverAgent:
                     self._tell_inner(back.actions)
                     continue
             self._deliver_interjections()
-            return self.inner.act(observation, info)
+            self.acting_since = time.monotonic()
+            try:
+                return self.inner.act(observation, info)
+            finally:
+                self.acting_since = None
 
     def close(self) -> None:
         self.inner.close()

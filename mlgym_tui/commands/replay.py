@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mlgym_tui.core.errors import UserError
+from mlgym_tui.core.trajectory import TRAJECTORY_FILE
 from mlgym_tui.tui.launch import require_tui, run_workbench
 
 
@@ -25,17 +27,48 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_replay)
 
 
+EVENTS_CHECKED = 64
+"""Lines after the header read before the workbench opens (the screen reads the rest lazily)."""
+
+
+def check_first_events(path: Path) -> None:
+    """A trajectory whose first complete lines after the header are none of them events is corrupt: one
+    line and exit 2, instead of an empty screen. A header alone (a run just started) and a partial last
+    line (one being written) are fine."""
+    import json
+
+    file = path / TRAJECTORY_FILE if path.is_dir() else path
+    bad: str | None = None
+    with file.open("rb") as f:
+        f.readline()
+        for number in range(2, EVENTS_CHECKED + 2):
+            line = f.readline(1 << 20)
+            if not line or not line.endswith(b"\n"):
+                break
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict) and isinstance(record.get("kind"), str):
+                return  # an event: the screen skips (and reports) whatever else is wrong
+            bad = bad or f"line {number} is not an event"
+    if bad is not None:
+        raise UserError(f"{file}: {bad}; the trajectory is corrupt (nothing to replay)")
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     require_tui()
     from mlgym_tui.core.formats.replayable import replayable
     from mlgym_tui.tui.app import Start
 
     path = replayable(Path(args.path))  # FormatError (a UserError): one line, exit 2
+    check_first_events(path)
     other = None
     if args.compare is not None:
         from mlgym_tui.tui.replay_source import RecordedRun
         from mlgym_tui.tui.screens.compare import check_same_task
 
         other = replayable(Path(args.compare))
+        check_first_events(other)
         check_same_task(RecordedRun(path), RecordedRun(other))
     return run_workbench(Start("replay", path=path, follow=not args.no_follow, compare=other))

@@ -1,7 +1,8 @@
 """``mlgym-tui serve``: the workbench in a web browser, through ``textual-serve``, on loopback by default.
 
 Each browser tab runs its own ``mlgym-tui`` process with the arguments given after ``--`` (default: the
-home screen). Serving beyond loopback exposes a shell into the sandbox to whoever can reach the port, so
+home screen). A tab's episode starts only when the person starts it (loading or reloading the page starts
+nothing), and its run records ``via: browser``. Serving beyond loopback exposes a shell into the sandbox to whoever can reach the port, so
 it needs an explicit ``--host``.
 """
 
@@ -30,9 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def serve_command(app_args: list[str]) -> str:
-    """The command line each browser session runs."""
+    """The command line each browser session runs: marked as a browser's, so its episodes wait for the
+    person to start them (a page load starts nothing) and record ``via: browser``."""
+    from mlgym_tui.tui.live import VIA_ENV
+
     args = [a for a in app_args if a != "--"] or ["home"]
-    return " ".join(shlex.quote(p) for p in [sys.executable, "-m", "mlgym_tui.cli", *args])
+    command = " ".join(shlex.quote(p) for p in [sys.executable, "-m", "mlgym_tui.cli", *args])
+    return f"{VIA_ENV}=browser {command}"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from mlgym_tui.commands.episode_options import add_episode_options, episode_options
+from mlgym_tui.core.errors import UserError
 from mlgym_tui.tui.launch import require_tui, run_workbench
 
 
@@ -24,14 +25,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_episode_options(p)
     p.add_argument("--paused", action="store_true", help="start paused (space resumes, n single-steps)")
     p.add_argument("--approve", action="store_true", help="start in approve mode")
+    p.add_argument("--pace", type=float, default=0.0, metavar="SECONDS",
+                   help="at least this many seconds between the agent's actions, so a demo can be followed "
+                   "(default 0; + and - change it live)")
     p.set_defaults(func=cmd_watch)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    if not 0 <= args.pace <= 3600:
+        raise UserError(f"--pace {args.pace:g}: give seconds between 0 and 3600")
     require_tui()
     from mlgym_tui.tui.app import Start
     from mlgym_tui.tui.live import EpisodeRequest, LiveEpisode
 
-    request = EpisodeRequest.of(episode_options(args), paused=args.paused, approve=args.approve)
+    request = EpisodeRequest.of(episode_options(args), paused=args.paused, approve=args.approve, pace=args.pace)
     episode = LiveEpisode(request)  # a bad task or agent fails here, as a one-line error
     return run_workbench(Start("watch", request=request, episode=episode))

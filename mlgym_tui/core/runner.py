@@ -121,6 +121,7 @@ def run_episode(
         env.log = log
     control = FileControl(folder, spec.agent, inner=controller)
     session = Session(env, spec.agent, spec.limits, control)
+    session.folder = folder
     control.attach(bus, session.request_stop)
     if on_session is not None:
         on_session(session)

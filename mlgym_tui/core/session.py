@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlgym_tui.core.agent import Agent, AgentStep
@@ -96,6 +97,8 @@ class Session:
         self._stop_requested: ExitStatus | None = None
         self.paused_seconds = 0.0
         """Time a person's clock was paused (human mode); left out of the wall-time limit."""
+        self.folder: Path | None = None
+        """The run folder, when a runner made one (front ends keep a person's files there as they go)."""
 
     def request_stop(self, status: ExitStatus = ExitStatus.INTERRUPTED) -> None:
         """Ask the loop to end before the next step (thread-safe enough: one attribute write)."""

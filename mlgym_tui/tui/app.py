@@ -24,11 +24,16 @@ from mlgym_tui.core.events import Event
 from mlgym_tui.tui.colors import markdown_theme
 from mlgym_tui.tui.commands import Command, WorkbenchCommands
 from mlgym_tui.tui.live import EpisodeRequest, LiveEpisode
-from mlgym_tui.tui.settings import WorkbenchSettings, load_settings, remember
+from mlgym_tui.tui.screens.dialogs import ConfirmScreen
+from mlgym_tui.tui.settings import WorkbenchSettings, config_dir, load_settings, remember
 from mlgym_tui.tui.themes import ThemeSpec, load_themes
 
 STYLES = Path(__file__).parent / "styles"
 DEFAULT_THEME = "mlgym-dark"
+QUIT_QUESTION = (
+    "An episode is still running. Quitting stops it now, submits what is in its workspace and writes its "
+    "run folder. Stop it and quit?"
+)
 
 ScreenName = Literal["home", "watch", "human", "replay", "scoreboard", "fleet"]
 
@@ -193,7 +198,7 @@ class WorkbenchApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_screenshot(self) -> None:
-        folder = self.settings.screenshot_dir or Path.cwd()
+        folder = self.settings.screenshot_dir or config_dir() / "screenshots"  # never the project folder
         folder.mkdir(parents=True, exist_ok=True)
         path = self.save_screenshot(path=str(folder))
         self.notify(path, title="Screenshot saved", timeout=4)
@@ -243,12 +248,20 @@ class WorkbenchApp(App[int]):
                 episode.control.stop("the workbench was closed")
 
     async def action_quit(self) -> None:
+        """Quit; with an episode running, only after a deliberate yes (an attempt is someone's hour)."""
         running = self.live_episodes()
         if not running:
             self.exit(0)
             return
-        self.notify("Stopping the episode and writing its run folder…", timeout=10)
-        self._stop_then_exit(running)
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.notify("Stopping the episode and writing its run folder…", timeout=10)
+                self._stop_then_exit(running)
+
+        self.push_screen(ConfirmScreen(QUIT_QUESTION, yes="Stop and quit", no="Keep working"), done)
 
     @work(thread=True, group="quit", exit_on_error=False)
     def _stop_then_exit(self, episodes: list[LiveEpisode]) -> None:

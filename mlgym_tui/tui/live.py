@@ -8,10 +8,11 @@ drains the feed; it never learns whether the events come from here or from a rec
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,11 @@ from mlgym_tui.core.task_sources import load_task
 from mlgym_tui.core.trajectory import EpisodeResult
 from mlgym_tui.tui.control import LiveControl
 from mlgym_tui.tui.feed import EventFeed
+from mlgym_tui.tui.human_files import apply_save, keep_copy, relative
+
+
+VIA_ENV = "MLGYM_VIA"
+"""Environment variable ``serve`` sets to ``browser`` for the workbench processes it starts."""
 
 
 @dataclass
@@ -35,6 +41,11 @@ class EpisodeRequest(EpisodeOptions):
     """Start paused (the first proposal waits for resume or single step)."""
     approve: bool = False
     """Start in approve mode."""
+    pace: float = 0.0
+    """Seconds at least between two of the agent's actions (``watch --pace``; changed live with +/-)."""
+    via: str = field(default_factory=lambda: os.environ.get(VIA_ENV) or "workbench")
+    """Where the run was started from, recorded in its config: ``workbench``, or ``browser`` under
+    ``serve`` (which sets :data:`VIA_ENV` for the sessions it starts)."""
     agent_factory: Callable[[], Agent] | None = None
     """Build the agent directly (tests, embedding); otherwise the agent registry builds ``agent``."""
 
@@ -61,7 +72,7 @@ class LiveEpisode:
         self.agent = TakeoverAgent(inner, self.inbox)
         if human:
             self.agent.take_over()
-        self.control = LiveControl(self.agent, paused=request.paused, approve=request.approve)
+        self.control = LiveControl(self.agent, paused=request.paused, approve=request.approve, pace=request.pace)
         self.session: Session | None = None
         self.folder: Path | None = None
         self.result: EpisodeResult | None = None
@@ -77,13 +88,14 @@ class LiveEpisode:
         human = self.agent.human  # the one that acts whenever a person is in control
         human.publish = self.control.note
         human.on_paused = lambda seconds: setattr(session, "paused_seconds", session.paused_seconds + seconds)
+        human.on_save = lambda save: apply_save(session, save)
 
     def run(self) -> tuple[Path, EpisodeResult]:
         """Run to the end (call on a worker thread). Exceptions propagate to the worker."""
         from mlgym_tui.core.runner import run_episode
 
         spec = build_episode(self.request, task=self.task, agent=self.agent, described=self.agent.inner,
-                             via="workbench")
+                             via=self.request.via)
         try:
             self.folder, self.result = run_episode(
                 spec, subscribers=[self.feed], controller=self.control, on_session=self._on_session
@@ -96,17 +108,18 @@ class LiveEpisode:
     def send(self, command: str) -> None:
         self.control.send(command)
 
-    def save_file(self, path: str, text: str) -> None:
-        """Queue a save of ``path`` through the editor tool (reads the current length from the sandbox)."""
-        lines = 0
-        runtime = self.session.env.runtime if self.session else None
-        if runtime is not None:
-            try:
-                lines = len(runtime.read_file(path).decode("utf-8", errors="replace").splitlines())
-            except OSError:
-                lines = 0
-        open_file = self.session.env.editor.state.path if self.session and self.session.env.editor else None
-        self.inbox.put(SaveFile(path, text, lines, open_first=open_file != path))
+    def save_file(self, path: str, text: str, base: str) -> None:
+        """Queue a save of ``path``: ``text`` replaces ``base``, the text the editor loaded (see
+        :mod:`mlgym_tui.tui.human_files`). The outcome arrives as a ``save``, ``save_conflict`` or
+        ``save_refused`` intervention."""
+        self.inbox.put(SaveFile(path, text, base))
+
+    def keep_draft(self, path: str, text: str) -> None:
+        """Copy the editor's unsaved text into the run folder (``human/drafts/``); safe from any thread."""
+        session = self.session
+        runtime = session.env.runtime if session is not None else None
+        if session is not None and runtime is not None:
+            keep_copy(session.folder, "drafts", relative(path, runtime.workspace), text)
 
     def read_file(self, path: str) -> str:
         """The file as the sandbox has it now (human mode loads the whole file into the editor)."""

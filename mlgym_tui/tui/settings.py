@@ -40,7 +40,7 @@ class WorkbenchSettings(BaseModel):
     runs_dir: Path = Path("runs")
     """Folder of run folders the home screen lists and new episodes are written to."""
     screenshot_dir: Path | None = None
-    """Where ``Screen: Save screenshot`` writes SVG files (default: the current folder)."""
+    """Where ``Screen: Save screenshot`` writes SVG files (default: ``screenshots/`` in the config folder)."""
     shell_max_lines: int = 10_000
     """Lines of scrollback the shell panel keeps (memory stays bounded however much a command prints)."""
     reasoning_steps: int = 30

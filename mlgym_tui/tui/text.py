@@ -50,3 +50,8 @@ class LineSplitter:
         """The held-back partial line, if any (the command ended without a final newline)."""
         rest, self.partial = self.partial, ""
         return [clean_line(rest)] if rest else []
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 task``, ``2 tasks``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.app import Start, make_app
 from mlgym_tui.tui.settings import WorkbenchSettings
 from tests.snapshots.episode_events import T0, episode_events
@@ -96,3 +97,16 @@ def test_fleet(snap_compare: Any, world: Path, size: tuple[int, int]) -> None:
                      and "AUP over" in getattr(app.screen, "board_text", ""))
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_watch_proposal_light(snap_compare: Any, world: Path, size: tuple[int, int]) -> None:
+    """A proposal waiting for approval, shown whole (an edit's body too), readable in the light theme."""
+    events = episode_events(ended=False)
+    last = events[-1]
+    proposal = "edit 8:8\nPROBE_RATE = 0.05\n# probe less: fewer wasted defections\nend_of_edit"
+    events.append(Event(EventKind.THOUGHT, 5, {"text": "Probe less often."}, time=last.time + 1))
+    events.append(Event(EventKind.INTERVENTION, 5, {"action": "approval_requested", "proposed": proposal,
+                                                    "proposal": 1}, time=last.time + 2))
+    app = make_app(WorkbenchSettings.for_tests(**SETTINGS, theme="mlgym-light"), Start("watch", preset=events))
+    assert snap_compare(app, terminal_size=size, run_before=settle)

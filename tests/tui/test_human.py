@@ -57,17 +57,22 @@ async def test_a_person_attempts_the_task(settings: WorkbenchSettings, runs: Pat
         assert validation.valid and validation.score is not None
         assert f"best {validation.score:.4g}" in metrics.summary().plain
 
-        # pause and resume the clock (recorded)
+        # pause and resume the clock (recorded); a command typed meanwhile waits in the command line
         await pilot.press("f8")
-        assert screen.command_line.disabled and "CLOCK PAUSED" in screen.status_bar.model.flags
+        assert "CLOCK PAUSED" in screen.status_bar.model.flags
+        screen.command_line.focus()
+        await pilot.press(*"ls", "enter")
+        assert screen.command_line.value == "ls"  # not sent, not lost
+        screen.command_line.value = ""
         await settle(pilot, 0.3)
         await pilot.press("f8")
-        assert not screen.command_line.disabled
 
-        # submit on a key, with confirmation
+        # submit on a key, with a deliberate confirmation (a typed letter does not answer it)
         await pilot.press("f9")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the submission")
         assert metrics.model.submission is not None and metrics.model.submission.valid
 
@@ -78,10 +83,14 @@ async def test_a_person_attempts_the_task(settings: WorkbenchSettings, runs: Pat
     assert result["score"] == pytest.approx(validation.score, rel=1e-3)
     records = [json.loads(line) for line in (folder / "trajectory.jsonl").read_text().splitlines()]
     actions = [r["action"] for r in records if r.get("kind") == "action"]
-    assert actions[0] == "echo hello-person" and actions[1] == "open strategy.py"
-    assert actions[2].startswith("edit 1:") and actions[2].endswith("end_of_edit")
-    assert actions[-2:] == ["validate", "submit"]
-    clock = [r for r in records if r.get("kind") == "intervention"]
+    assert actions == ["echo hello-person", "open strategy.py", "validate", "submit"]  # a save is no step
+    assert result["steps"] == 4
+    changes = [r for r in records if r.get("kind") == "file_changed"]
+    assert [(c["start"], c["end"], c["lines"]) for c in changes] == [(10, 10, ["FORGIVENESS = 0.0"])]
+    saves = [r for r in records if r.get("kind") == "intervention" and r["action"] == "save"]
+    assert saves[0]["hunks"] == ["edit 10:10"] and "+FORGIVENESS = 0.0" in saves[0]["diff"]
+    assert "FORGIVENESS = 0.0" in (folder / "human" / "saved" / "strategy.py").read_text()
+    clock = [r for r in records if r.get("kind") == "intervention" and r["action"].startswith("clock")]
     assert [r["action"] for r in clock] == ["clock_paused", "clock_resumed"]
     assert clock[1]["paused_seconds"] >= 0.2
 

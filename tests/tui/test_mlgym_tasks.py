@@ -39,9 +39,9 @@ async def test_home_lists_checkout_tasks_as_mlgym_s_beside_ours(with_checkout: N
         assert {"prisonersDilemma", "mlgym:matchingPennies", "mlgym:tinyRegression"} <= set(home.tasks)
         table = home.query_one("#tasks-table", DataTable)
         row = [str(cell) for cell in table.get_row("mlgym:matchingPennies")]
-        assert row[4] == "-0.9 (MLGym's)" and row[5] == "MLGym"
+        assert row[1] == "-0.9 (MLGym's)" and row[5] == "MLGym"  # baseline right after the name
         ours = [str(cell) for cell in table.get_row("prisonersDilemma")]
-        assert "MLGym" not in ours[4] and ours[5] == "real"
+        assert "MLGym" not in ours[1] and ours[5] == "real"
 
 
 async def test_a_run_of_an_mlgym_task_replays(with_checkout: None, tmp_path: Path, runs: Path) -> None:

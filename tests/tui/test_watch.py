@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from mlgym_tui.core.events import EventKind
-from mlgym_tui.tui.screens.dialogs import EditActionScreen, PromptScreen
+from mlgym_tui.tui.screens.dialogs import ConfirmScreen, EditActionScreen, PromptScreen
 from mlgym_tui.tui.screens.watch import WatchScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.widgets.shell_input import ShellInput
@@ -82,13 +82,16 @@ async def test_pause_stops_stepping(settings: WorkbenchSettings, runs: Path) -> 
         await wait_for(pilot, lambda: len(actions(screen)) > held + 2, what="stepping again after resume")
         await pilot.press("space")  # pause again, then stop from the paused state
         await pilot.press("s")
-        await pilot.press("y")  # confirm stop-and-submit
+        await pilot.press("y")  # a letter does not confirm stop-and-submit
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: screen.ended and screen.episode.done.is_set(), what="the stop")
     result = json.loads((screen.episode.folder / "result.json").read_text())
-    assert result["exit_status"] == "exit_interrupted"
-    assert result["submission"] is not None  # autosubmitted
+    assert result["exit_status"] == "submitted"  # the person's submission, not an interruption
+    assert result["submission"] is not None
     kinds = [r["action"] for r in interventions(screen.episode.folder)]
-    assert kinds == ["pause", "resume", "pause", "stop"]
+    assert kinds == ["pause", "resume", "pause", "stop", "dropped"]
+    assert actions(screen)[-1] == "submit"
 
 
 async def test_approve_mode_waits_and_runs_the_edited_action(settings: WorkbenchSettings, runs: Path) -> None:

@@ -1,21 +1,32 @@
-"""Small modal dialogs: confirm, ask for a line of text, edit an action, show an error."""
+"""Small modal dialogs: confirm, ask for a line of text, edit an action, show an error, resolve a conflict."""
 
 from __future__ import annotations
 
+import difflib
+
+from rich.syntax import Syntax
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static, TextArea
+
+from mlgym_tui.tui.widgets.editor_panel import syntax_theme
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no; escape is no."""
+    """A question whose yes ends something (an attempt, an episode): yes needs a deliberate key.
+
+    No letter answers it, because the person may be typing when it opens (a stray ``y`` in
+    ``python train.py`` once ended an attempt): yes is ``ctrl+y`` or the yes button; escape, ``n`` and
+    enter (the "no" button has the focus) keep working. The whole question wraps; nothing is cut.
+    """
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
-        Binding("n,escape", "answer(False)", "No", id="dialog.no"),
+        Binding("ctrl+y", "answer(True)", "Yes", id="dialog.yes", priority=True),
+        Binding("escape,n", "answer(False)", "No", id="dialog.no"),
     ]
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
@@ -24,10 +35,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-body"):
-            yield Label(self.question, classes="dialog-title")
+            yield Static(self.question, classes="dialog-title", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} [y]", variant="primary", id="yes")
-                yield Button(f"{self.no} [n]", id="no")
+                yield Button(f"{self.no} [esc]", id="no")
+                yield Button(f"{self.yes} [ctrl+y]", variant="error", id="yes")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
@@ -37,20 +51,50 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+class StartScreen(ModalScreen[bool]):
+    """Start an episode, or go back: enter starts (nothing is lost by starting), escape goes back."""
+
+    BINDINGS = [Binding("escape", "answer(False)", "Back", id="start.back")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-body"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Start [enter]", variant="primary", id="start")
+                yield Button("Back [esc]", id="back")
+
+    def on_mount(self) -> None:
+        self.query_one("#start", Button).focus()
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "start")
+
+
 class PromptScreen(ModalScreen[str | None]):
     """One line of text (interjection, search, file to open); escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, title: str, placeholder: str = "", value: str = "", cursor_blink: bool = True) -> None:
+    def __init__(self, title: str, placeholder: str = "", value: str = "", cursor_blink: bool = True,
+                 suggestions: list[str] | None = None) -> None:
         super().__init__(classes="dialog")
         self.title_text, self.placeholder, self.value = title, placeholder, value
         self.cursor_blink = cursor_blink
+        self.suggestions = suggestions or []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-body"):
-            yield Label(self.title_text, classes="dialog-title")
-            field = Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            suggester = SuggestFromList(self.suggestions, case_sensitive=True) if self.suggestions else None
+            field = Input(value=self.value, placeholder=self.placeholder, id="prompt-input", suggester=suggester)
             field.cursor_blink = self.cursor_blink
             yield field
 
@@ -117,3 +161,44 @@ class MessageScreen(ModalScreen[None]):
     @on(Button.Pressed)
     def _pressed(self) -> None:
         self.dismiss(None)
+
+
+class ConflictScreen(ModalScreen[str | None]):
+    """A file changed on disk under unsaved edits: show both, and let the person choose.
+
+    Answers ``"mine"`` (keep the editor's text; the next save writes it over the disk version),
+    ``"disk"`` (load the disk version; the editor's text is kept as a draft in the run folder) or None
+    (decide later: the conflict stays and nothing is written). Buttons only — no letter decides, since
+    the dialog can open while the person is typing.
+    """
+
+    BINDINGS = [Binding("escape", "later", "Decide later", id="conflict.later")]
+
+    def __init__(self, path: str, mine: str, disk: str) -> None:
+        super().__init__(classes="dialog")
+        self.path, self.mine, self.disk = path, mine, disk
+
+    def compose(self) -> ComposeResult:
+        diff = "".join(difflib.unified_diff(
+            self.disk.splitlines(keepends=True), self.mine.splitlines(keepends=True),
+            fromfile=f"{self.path} (on disk now)", tofile=f"{self.path} (your unsaved text)",
+        )) or "(the texts differ only in line endings)"
+        with Vertical(classes="dialog-body wide"):
+            yield Static(f"{self.path} changed on disk while you had unsaved edits. Nothing has been written. "
+                         "The difference (- on disk, + yours):", classes="dialog-title", markup=False)
+            with VerticalScroll(id="conflict-diff"):
+                yield Static(Syntax(diff, "diff", theme=syntax_theme(self.app.theme_variables)), id="conflict-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Decide later [esc]", id="later")
+                yield Button("Keep mine (save overwrites disk)", variant="warning", id="mine")
+                yield Button("Take the disk version", variant="primary", id="disk")
+
+    def on_mount(self) -> None:
+        self.query_one("#later", Button).focus()
+
+    def action_later(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "later" else event.button.id)

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -124,8 +125,8 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#tasks-table", DataTable).add_columns("task", "domain", "metric", "better", "baseline", "data")
-        self.query_one("#runs-table", DataTable).add_columns("started", "task", "agent", "status", "score", "steps")
+        self.query_one("#tasks-table", DataTable).add_columns("task", "baseline", "metric", "better", "domain", "data")
+        self.query_one("#runs-table", DataTable).add_columns("started", "score", "steps", "task", "agent", "status")
         self.action_refresh()
         self.query_one("#tasks-table", DataTable).focus()
 
@@ -141,14 +142,14 @@ class HomeScreen(Screen[None]):
             try:
                 t = load_task(tid)
             except UserError as exc:
-                tasks.add_row(tid, "config error", str(exc)[:40], "", "", "", key=tid)
+                tasks.add_row(tid, "", str(exc)[:40], "", "config error", "", key=tid)
                 self.tasks.append(tid)
                 continue
             base = t.baseline_score
             mlgym = t.source == "mlgym"  # MLGym's own definition: its recorded baseline, its data
-            tasks.add_row(
-                t.id, t.domain, t.primary.name, t.primary.direction.word,
-                "—" if base is None else f"{base:.4g}" + (" (MLGym's)" if mlgym else ""),
+            baseline = "—" if base is None else f"{base:.4g}" + (" (MLGym's)" if mlgym else "")
+            tasks.add_row(  # numbers right after the name: a narrow table cuts its last columns, never them
+                t.id, Text(baseline, justify="right"), t.primary.name, t.primary.direction.word, t.domain,
                 "MLGym" if mlgym else "stand-in" if t.stand_in else "real", key=t.id,
             )
             self.tasks.append(t.id)
@@ -165,7 +166,8 @@ class HomeScreen(Screen[None]):
         table.clear()
         self.runs = recent_runs(self.settings.runs_dir)
         for i, r in enumerate(self.runs):
-            table.add_row(r.started, r.task, r.agent, r.status, r.score, r.steps, key=str(i))
+            table.add_row(r.started, Text(str(r.score), justify="right"), Text(str(r.steps), justify="right"),
+                          r.task, r.agent, r.status, key=str(i))
 
     # -- selection -----------------------------------------------------------------------------
     def selected_task(self) -> str | None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from mlgym_tui.agents.human import Stop
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.exits import ExitStatus
+from mlgym_tui.tui.human_files import normalized
 from mlgym_tui.tui.live import LiveEpisode
-from mlgym_tui.tui.screens.dialogs import ConfirmScreen, MessageScreen, PromptScreen
+from mlgym_tui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import PaletteCommand
 from mlgym_tui.tui.screens.live_episode import LiveEpisodeScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
@@ -24,11 +26,20 @@ from mlgym_tui.tui.widgets.human_editor import HumanEditorPanel
 from mlgym_tui.tui.widgets.shell_input import ShellInput
 from mlgym_tui.tui.widgets.workbench import Workbench
 
+EDITOR_VIEW_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "task", "validate", "submit"}
+"""Observations after which the open file cannot have changed on disk (no check needed)."""
+DRAFT_EVERY = 3.0
+"""Seconds between two copies of the editor's unsaved text into the run folder."""
+PAUSED_PLACEHOLDER = "your clock is paused — F8 resumes it; commands wait until then"
+
 
 class HumanScreen(LiveEpisodeScreen):
     """See the module docstring. ``episode`` None shows ``preset`` events only (tests)."""
 
-    LEAVE_QUESTION = "Your attempt is running. Stop it (submitting the workspace) and leave?"
+    LEAVE_QUESTION = (
+        "Your attempt is still running. Leaving ends it now: the workspace is submitted as it is and "
+        "the attempt cannot be continued. End the attempt and leave?"
+    )
 
     BINDINGS = [
         Binding("f5", "validate", "Validate", id="human.validate", priority=True,
@@ -38,7 +49,8 @@ class HumanScreen(LiveEpisodeScreen):
                 tooltip="Pause or resume your clock (recorded)"),
         Binding("ctrl+o", "open_file", "Open file", id="human.open", priority=True,
                 tooltip="Open a file of the workspace in the editor"),
-        Binding("ctrl+e", "focus_editor", "Editor", id="human.focus_editor", tooltip="Move to the editor"),
+        Binding("ctrl+e", "focus_editor", "Editor", id="human.focus_editor", priority=True,
+                tooltip="Move to the editor"),
         Binding("escape", "escape", "Command line / back", id="human.back",
                 tooltip="To the command line; from there, back to home"),
     ]
@@ -55,6 +67,9 @@ class HumanScreen(LiveEpisodeScreen):
         self.ended = False
         self._time_up_sent = False
         self._saving: str | None = None
+        """The text of the save in flight (normalised as written), until its outcome arrives."""
+        self._drafted: tuple[str, str] | None = None
+        self._last_find = ""
 
     def compose_workbench(self) -> Workbench:
         return Workbench(
@@ -80,10 +95,10 @@ class HumanScreen(LiveEpisodeScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.status_bar.show_remaining = True
+        self.workbench.reasoning.set_title("Task · your steps")
         self.command_line.focus()
-        if self.episode is not None:
-            self.run_worker(self.episode.run, thread=True, exclusive=True, group="episode", name="episode",
-                            exit_on_error=False)
+        self.set_interval(DRAFT_EVERY, self._keep_draft)
+        self.start_episode()
 
     # -- the stream ----------------------------------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
@@ -92,18 +107,15 @@ class HumanScreen(LiveEpisodeScreen):
         for event in events:
             if event.kind is EventKind.EPISODE_ENDED:
                 self.ended = True
+                self._keep_draft()
                 self.command_line.disabled = True
                 score = event.data.get("score")
                 shown = "no valid submission" if score is None else f"score {score:g}"
                 self.notify(f"{event.data.get('exit_status')}: {shown}", title="Attempt ended", timeout=8)
-            elif event.kind is EventKind.OBSERVATION and self._saving and event.data.get("tool") == "edit":
-                text = str(event.data.get("text", ""))
-                if text.startswith("Your edit was not applied") or event.data.get("exit_code"):
-                    self.notify(text.splitlines()[0] if text else "not saved", title="Not saved", severity="error")
-                else:
-                    self.editor.mark_saved(self._saving)
-                    self.notify("Saved into the sandbox.", timeout=2)
-                self._saving = None
+            elif event.kind is EventKind.INTERVENTION and str(event.data.get("action", "")).startswith("save"):
+                self._save_outcome(event)
+            elif event.kind is EventKind.OBSERVATION and event.data.get("tool") not in EDITOR_VIEW_TOOLS:
+                self._check_disk()
             elif event.kind is EventKind.VALIDATION:
                 score = event.data.get("score")
                 shown = f"{score:g}" if event.data.get("valid") and score is not None else "invalid"
@@ -140,6 +152,9 @@ class HumanScreen(LiveEpisodeScreen):
         episode = self._live()
         if episode is not None:
             episode.send(event.command)
+        elif not self.ended:
+            self.command_line.value = event.command  # not sent: the person keeps what they typed
+            self.command_line.cursor_position = len(event.command)
 
     def action_validate(self) -> None:
         episode = self._live()
@@ -155,7 +170,11 @@ class HumanScreen(LiveEpisodeScreen):
             if yes:
                 episode.send("submit")
 
-        self.app.push_screen(ConfirmScreen("Submit the workspace and end the attempt?"), done)
+        self.app.push_screen(
+            ConfirmScreen("Submit the workspace now? This scores it and ends the attempt.",
+                          yes="Submit and end", no="Keep working"),
+            done,
+        )
 
     def action_toggle_clock(self) -> None:
         if self.episode is None or self.ended:
@@ -165,7 +184,9 @@ class HumanScreen(LiveEpisodeScreen):
             self.episode.pause_clock()
         else:
             self.episode.resume_clock()
-        self.command_line.disabled = self.clock_paused
+        self.command_line.placeholder = PAUSED_PLACEHOLDER if self.clock_paused else ShellInput.PLACEHOLDER
+        if self.clock_paused:
+            self.notify("Your clock is paused: commands wait until F8 resumes it.", timeout=4)
         self.status_bar.set_flag("CLOCK PAUSED", self.clock_paused)
         self.status_bar.refresh_status(self.now())
 
@@ -175,8 +196,11 @@ class HumanScreen(LiveEpisodeScreen):
             if path and path.strip() and episode is not None:
                 episode.send(f"open {path.strip()}")
 
+        files = [str(f) for f in self.episode.task.starter_code] if self.episode is not None else []
+        example = f"path in the workspace, e.g. {files[0]}" if files else "path in the workspace"
         self.app.push_screen(
-            PromptScreen("Open a file of the workspace", "path, e.g. strategy.py", cursor_blink=self.settings.cursor_blink),
+            PromptScreen("Open a file of the workspace (→ completes the task's files)", example,
+                         cursor_blink=self.settings.cursor_blink, suggestions=files),
             done,
         )
 
@@ -190,34 +214,129 @@ class HumanScreen(LiveEpisodeScreen):
         self.action_back()
 
 
+    # -- the editor: loading, disk changes, conflicts, saves, drafts --------------------------------
     @on(HumanEditorPanel.LoadRequested)
     def _load(self, event: HumanEditorPanel.LoadRequested) -> None:
         if self.episode is not None:
-            self._read_file(event.path)
+            self._read_file(event.path, event.opened, event.line)
         else:  # a preset stream: the window the tool printed is all there is
             self.editor.load(event.path, self.editor.model.code)
 
+    def _check_disk(self) -> None:
+        """After a command: has the open file changed on disk (a ``sed``, a script)?"""
+        path = self.editor.loaded_path
+        if path is not None and self.episode is not None and self._saving is None:
+            self._read_file(path, False, None)
+
     @work(thread=True, group="editor-io", exit_on_error=False)
-    def _read_file(self, path: str) -> None:
+    def _read_file(self, path: str, opened: bool, line: int | None) -> None:
         assert self.episode is not None
         try:
             text = self.episode.read_file(path)
         except (OSError, UnicodeError) as exc:
-            self.app.call_from_thread(self.notify, f"{path}: {exc}", severity="error")
+            if opened:
+                self.app.call_from_thread(self.notify, f"{path}: {exc}", severity="error")
             return
-        self.app.call_from_thread(self.editor.load, path, text)
+        self.app.call_from_thread(self._file_read, path, text, opened, line)
+
+    def _file_read(self, path: str, text: str, opened: bool, line: int | None) -> None:
+        editor = self.editor
+        was = editor.loaded_path
+        outcome = editor.disk_text(path, text)
+        name = path.rsplit("/", 1)[-1]
+        if outcome == "conflict":
+            self._keep_draft()
+            self._show_conflict()
+        elif outcome == "restored":
+            self.notify(f"{name}: your unsaved edits are back.", timeout=3)
+        elif outcome == "loaded" and was == path:
+            self.notify(f"{name} changed on disk; the editor shows it now.", timeout=3)
+        if was is not None and was != path and was in editor.kept:
+            self.notify(f"{was.rsplit('/', 1)[-1]} has unsaved edits; they come back when you open it again.",
+                        severity="warning", timeout=5)
+        if opened:
+            if line is not None:
+                editor.area.go_to_line(line)
+            if not isinstance(self.app.screen, ModalScreen):
+                editor.area.focus()
+
+    def _show_conflict(self) -> None:
+        editor = self.editor
+        if editor.conflict is None or editor.loaded_path is None or isinstance(self.app.screen, ConflictScreen):
+            return
+        path, mine = editor.loaded_path, editor.area.text
+
+        def done(choice: str | None) -> None:
+            if choice == "mine":
+                editor.keep_mine()
+                self.notify("Kept your text: ctrl+s writes it over the disk version.", timeout=4)
+            elif choice == "disk":
+                self._keep_draft(path, mine)
+                editor.take_disk()
+                self.notify("Loaded the disk version; your text is kept in the run folder (human/drafts).",
+                            timeout=6)
+
+        self.app.push_screen(ConflictScreen(path, mine, editor.conflict), done)
+
+    @on(HumanEditorPanel.ConflictShown)
+    def _conflict_asked(self) -> None:
+        self._show_conflict()
 
     @on(HumanEditorPanel.SaveRequested)
     def _save(self, event: HumanEditorPanel.SaveRequested) -> None:
         if self._live() is None:
             return
-        self._saving = event.text
-        self._write_file(event.path, event.text)
-
-    @work(thread=True, group="editor-io", exit_on_error=False)
-    def _write_file(self, path: str, text: str) -> None:
         assert self.episode is not None
-        self.episode.save_file(path, text)
+        self._saving = normalized(event.text)
+        self.episode.save_file(event.path, event.text, event.base)
+
+    def _save_outcome(self, event: Event) -> None:
+        action = event.data.get("action")
+        saving, self._saving = self._saving, None
+        if action == "save" and saving is not None:
+            self.editor.mark_saved(saving)
+            self.notify(f"Saved: {', '.join(event.data.get('hunks') or []) or 'no change'}.", timeout=2)
+        elif action == "save_conflict":
+            self._check_disk()
+        elif action == "save_refused":
+            reason = str(event.data.get("reason") or "not saved")
+            self.notify(reason, title="Not saved — your text is kept", severity="error", timeout=10)
+
+    def _keep_draft(self, path: str | None = None, text: str | None = None) -> None:
+        """Copy unsaved text into the run folder (timer, conflicts, the end of the attempt)."""
+        editor = self.editor
+        path = path or editor.loaded_path
+        if text is None:
+            text = editor.area.text if editor.dirty else None
+        if self.episode is None or path is None or text is None or (path, text) == self._drafted:
+            return
+        self._drafted = (path, text)
+        self.episode.keep_draft(path, text)
+
+    @on(HumanEditorPanel.Prompt)
+    def _editor_prompt(self, event: HumanEditorPanel.Prompt) -> None:
+        area = self.editor.area
+        if event.what == "find":
+            def found(needle: str | None) -> None:
+                if needle:
+                    self._last_find = needle
+                    if not area.find(needle):
+                        self.notify(f"“{needle}” is not in this file.", severity="warning", timeout=3)
+                area.focus()
+
+            self.app.push_screen(PromptScreen("Find in the file (enter: next match)", "text",
+                                              value=self._last_find, cursor_blink=self.settings.cursor_blink), found)
+        else:
+            def go(line: str | None) -> None:
+                if line and line.strip():
+                    if line.strip().isdigit():
+                        area.go_to_line(int(line.strip()))
+                    else:
+                        self.notify(f"“{line.strip()}” is not a line number.", severity="warning", timeout=3)
+                area.focus()
+
+            self.app.push_screen(PromptScreen("Go to line", f"1–{area.document.line_count}",
+                                              cursor_blink=self.settings.cursor_blink), go)
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [

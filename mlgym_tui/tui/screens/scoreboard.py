@@ -27,6 +27,7 @@ from mlgym_tui.core.scoring import BASELINE, MEASURES, Scoreboard, load_runs, sc
 from mlgym_tui.core.scoring.render import fmt
 from mlgym_tui.tui.colors import theme_rgb, theme_style
 from mlgym_tui.tui.settings import WorkbenchSettings
+from mlgym_tui.tui.text import counted
 
 REFRESH = 2.0
 """Seconds between two looks at the runs folder."""
@@ -144,8 +145,8 @@ class ScoreboardScreen(Screen[None]):
             k = "all attempts" if b.attempts is None else f"first {b.attempts}"
             tau = next(iter(b.measures.values())).tau_max
             summary.append(f"{self.folder}", style=theme_style(v, "primary", bold=True))
-            summary.append(f" · {b.runs} of {b.found} runs scored · {len(b.tasks)} tasks · "
-                           f"{len(b.competitors)} competitors · {k} · τ_max {tau:.3g}")
+            summary.append(f" · {b.runs} of {counted(b.found, 'run')} scored · {counted(len(b.tasks), 'task')} · "
+                           f"{counted(len(b.competitors), 'competitor')} · {k} · τ_max {tau:.3g}")
             if b.left_out:
                 left = ", ".join(f"{n} {why}" for why, n in b.left_out.items())
                 summary.append(f" · left out: {left} (see Notes)", style=theme_style(v, "warning"))

@@ -8,7 +8,9 @@ Each of these is recorded as an ``intervention`` event by :class:`~mlgym_tui.tui
 
 from __future__ import annotations
 
-from textual import on
+import time
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -25,6 +27,13 @@ from mlgym_tui.tui.widgets.shell_input import ShellInput
 from mlgym_tui.tui.widgets.workbench import panel_bindings
 
 DECIDED = {"approved", "edited", "rejected", "dropped"}
+PACES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0]
+"""The steps of the pace keys (seconds between two of the agent's actions)."""
+DECISION_GUARD = 0.3
+"""Seconds a new proposal is on screen before a key can decide it, and the least gap between two decision
+keys that count: the tail of a burst of ``y`` never decides a proposal the person has not seen."""
+THINKING_AFTER = 0.5
+"""Seconds a model call runs before the bar shows the spinner (quick agents do not flicker)."""
 
 
 class WatchScreen(LiveEpisodeScreen):
@@ -42,6 +51,10 @@ class WatchScreen(LiveEpisodeScreen):
         Binding("ctrl+t", "take_over", "Take over", id="watch.take_over",
                 tooltip="Control the episode from the keyboard; again to hand back"),
         Binding("s", "stop", "Stop & submit", id="watch.stop", tooltip="End now and submit the workspace"),
+        Binding("plus,equals_sign", "pace(1)", "Slower", id="watch.slower", show=False,
+                tooltip="More seconds between the agent's actions (a demo you can follow)"),
+        Binding("minus", "pace(-1)", "Faster", id="watch.faster", show=False,
+                tooltip="Fewer seconds between the agent's actions"),
         Binding("escape", "back", "Back", id="watch.back", tooltip="Back to the home screen"),
         *panel_bindings("watch"),
     ]
@@ -55,7 +68,12 @@ class WatchScreen(LiveEpisodeScreen):
     ) -> None:
         super().__init__(settings, episode, preset, **kwargs)
         self.awaiting: str | None = None
+        """The proposal on screen, as the bar shows it (from its ``approval_requested`` event)."""
+        self.awaiting_id: int | None = None
+        self._awaiting_since = 0.0
+        self._last_decision_key = 0.0
         self.ended = False
+        self._tick = 0
 
     @property
     def control(self):  # noqa: ANN201 - LiveControl | None
@@ -74,10 +92,10 @@ class WatchScreen(LiveEpisodeScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._spinning = False
         self._update_controls()
-        if self.episode is not None:
-            self.run_worker(self.episode.run, thread=True, exclusive=True, group="episode", name="episode",
-                            exit_on_error=False)
+        self.set_interval(0.25, self._spin)
+        self.start_episode()
 
     # -- the stream ----------------------------------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
@@ -87,28 +105,71 @@ class WatchScreen(LiveEpisodeScreen):
                 action = event.data.get("action")
                 if action == "approval_requested":
                     self.awaiting = str(event.data.get("proposed", ""))
+                    self.awaiting_id = event.data.get("proposal")  # type: ignore[assignment]
+                    self._awaiting_since = time.monotonic()
                     changed = True
-                elif action in DECIDED:
-                    self.awaiting = None
+                elif action in DECIDED and event.data.get("proposal", self.awaiting_id) == self.awaiting_id:
+                    self.awaiting = self.awaiting_id = None
+                    changed = True
+                elif action == "pace":
                     changed = True
             elif event.kind is EventKind.EPISODE_ENDED:
                 self.ended = True
                 self.awaiting = None
                 changed = True
+            elif event.kind is EventKind.OBSERVATION and event.data.get("tool") is None and not self.ended:
+                self._check_disk()
         if changed:
             self._update_controls()
+
+    def _thinking(self) -> float | None:
+        """Seconds the agent's model call has been running, once it has run a moment."""
+        since = self.episode.agent.acting_since if self.episode is not None else None
+        if since is None:
+            return None
+        seconds = time.monotonic() - since
+        return seconds if seconds >= THINKING_AFTER else None
+
+    def _spin(self) -> None:
+        """Timer: keep the spinner and its seconds moving while a model call is in flight."""
+        self._tick += 1
+        if self.awaiting is None and not self.ended and (self._thinking() is not None or self._spinning):
+            self._update_controls()
+
+    def _check_disk(self) -> None:
+        """After a shell command, the editor shows the open file as it is on disk (a ``sed`` by the
+        agent or by a person in control changes it without an editor event)."""
+        path = self.workbench.editor.model.path
+        if path and self.episode is not None and self.episode.session is not None:
+            self._read_open_file(path)
+
+    @work(thread=True, group="editor-io", exit_on_error=False)
+    def _read_open_file(self, path: str) -> None:
+        assert self.episode is not None
+        try:
+            text = self.episode.read_file(path)
+        except (OSError, UnicodeError):
+            return
+        self.app.call_from_thread(self.workbench.editor.show_disk_text, path, text)
 
     def _update_controls(self) -> None:
         control = self.control
         paused = bool(control and control.paused)
         human = self.human_in_control
-        self.query_one(ControlBar).show_state(awaiting=self.awaiting, paused=paused, human=human, ended=self.ended)
+        thinking = self._thinking()
+        self._spinning = thinking is not None
+        self.query_one(ControlBar).show_state(awaiting=self.awaiting, paused=paused, human=human, ended=self.ended,
+                                              thinking=thinking, tick=self._tick)
         shell_input = self.query_one(ShellInput)
         shell_input.display = human and not self.ended
         status = self.status_bar
         status.set_flag("PAUSED", paused and not self.ended)
         status.set_flag("APPROVE", bool(control and control.approve) and not self.ended)
         status.set_flag("YOU", human and not self.ended)
+        pace = control.pace if control is not None else 0.0
+        for flag in [f for f in status.model.flags if f.startswith("PACE ")]:
+            status.set_flag(flag, False)
+        status.set_flag(f"PACE {pace:g}s", pace > 0 and not self.ended)
         status.refresh_status(self.now())
         self.refresh_bindings()
 
@@ -118,9 +179,7 @@ class WatchScreen(LiveEpisodeScreen):
             return live and self.awaiting is not None
         if action == "single_step":
             return live and bool(self.control and self.control.paused)
-        if action == "interject":
-            return live and self.episode is not None and self.episode.agent.can_interject
-        if action in ("toggle_pause", "toggle_approve", "take_over", "stop"):
+        if action in ("toggle_pause", "toggle_approve", "take_over", "stop", "interject", "pace"):
             return live or None
         return True
 
@@ -151,29 +210,67 @@ class WatchScreen(LiveEpisodeScreen):
             self.control.set_approve(not self.control.approve)
             self._update_controls()
 
+    def _decidable(self) -> bool:
+        """A proposal is on screen, long enough to be the one the key is meant for, and the key is not
+        the tail of a burst (a decision key within the guard of the previous one is ignored)."""
+        now = time.monotonic()
+        burst = now - self._last_decision_key < DECISION_GUARD
+        self._last_decision_key = now
+        return (self.control is not None and self.awaiting is not None and not burst
+                and now - self._awaiting_since >= DECISION_GUARD)
+
+    def _decide(self, decision: Decision) -> None:
+        """One proposal, one decision: the bar clears at once, so later keys find nothing to decide."""
+        assert self.control is not None
+        if self.control.decide(decision):
+            self.awaiting = self.awaiting_id = None
+            self._update_controls()
+        else:
+            self.notify("That proposal was already decided.", severity="warning", timeout=3)
+
     def action_approve(self) -> None:
-        if self.control is not None:
-            self.control.decide(Decision("approve"))
+        if self._decidable():
+            self._decide(Decision("approve", proposal=self.awaiting_id))
 
     def action_reject(self) -> None:
-        if self.control is not None:
-            self.control.decide(Decision("reject"))
+        if self._decidable():
+            self._decide(Decision("reject", proposal=self.awaiting_id))
 
     def action_edit(self) -> None:
-        if self.control is None or self.awaiting is None:
+        if not self._decidable() or self.awaiting is None:
             return
-        control = self.control
+        proposal, shown = self.awaiting_id, self.awaiting
 
         def done(text: str | None) -> None:
-            if text is not None:
-                control.decide(Decision("edit", text))
+            if text is None or self.control is None:
+                return
+            if proposal != self.awaiting_id:
+                self.notify("That proposal was already decided; your edit was not run.", severity="warning")
+                return
+            self._decide(Decision("edit", text, proposal=proposal))
 
-        self.app.push_screen(EditActionScreen(self.awaiting, cursor_blink=self.settings.cursor_blink), done)
+        self.app.push_screen(EditActionScreen(shown, cursor_blink=self.settings.cursor_blink), done)
 
-    def action_interject(self) -> None:
+    def action_pace(self, direction: int) -> None:
         if self.control is None:
             return
+        current = self.control.pace
+        if direction > 0:
+            pace = next((p for p in PACES if p > current), PACES[-1])
+        else:
+            pace = next((p for p in reversed(PACES) if p < current), 0.0)
+        self.control.set_pace(pace)
+        self.notify(f"Pace: {pace:g} s between actions" if pace else "Pace: as fast as the agent goes", timeout=1.5)
+        self._update_controls()
+
+    def action_interject(self) -> None:
+        if self.control is None or self.episode is None:
+            return
         control = self.control
+        if not self.episode.agent.can_interject:
+            self.notify(f"The {self.episode.agent.name} agent cannot take messages; ctrl+t takes over instead.",
+                        severity="warning", timeout=5)
+            return
 
         def done(text: str | None) -> None:
             if text and text.strip():
@@ -212,11 +309,15 @@ class WatchScreen(LiveEpisodeScreen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                control.stop()
-                self.notify("Stopping after the current command; the workspace is submitted.", timeout=4)
+                control.stop("stop and submit from the workbench", submit=True)
+                self.notify("Submitting after the current command (recorded as your submission).", timeout=4)
                 self._update_controls()
 
-        self.app.push_screen(ConfirmScreen("Stop the episode and submit the current workspace?"), done)
+        self.app.push_screen(
+            ConfirmScreen("Stop the agent and submit the workspace as it is now? This ends the episode.",
+                          yes="Stop and submit", no="Keep going"),
+            done,
+        )
 
 
     def palette_commands(self) -> list[PaletteCommand]:
@@ -227,5 +328,7 @@ class WatchScreen(LiveEpisodeScreen):
             ("Watch: Interject", "send the agent a message", self.action_interject),
             ("Watch: Take over or hand back", "control the episode from the keyboard", self.action_take_over),
             ("Watch: Stop and submit", "end now and submit the workspace", self.action_stop),
+            ("Watch: Slower", "more seconds between the agent's actions (+)", lambda: self.action_pace(1)),
+            ("Watch: Faster", "fewer seconds between the agent's actions (-)", lambda: self.action_pace(-1)),
             *super().palette_commands(),
         ]

@@ -1,12 +1,44 @@
-"""The line above the status bar that says what the episode is waiting for and which keys answer it:
-a proposal awaiting approval, a pause, a person in control."""
+"""The lines above the status bar that say what the episode is waiting for and which keys answer it: a
+proposal awaiting approval (shown whole: a person approves what they can read), a pause, a person in
+control, a model call in flight."""
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.syntax import Syntax
 from rich.text import Text
 from textual.widgets import Static
 
 from mlgym_tui.tui.colors import theme_style
+from mlgym_tui.tui.widgets.editor_panel import syntax_theme
+
+SHOWN_LINES = 12
+"""Lines of a proposal shown in the bar; a longer one says how many more and that ``e`` shows all."""
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def badge(variables: dict[str, str], label: str) -> tuple[str, Style]:
+    """A label drawn in the background colour on the warning colour: readable in every theme."""
+    style = theme_style(variables, "background", bold=True) + theme_style(variables, "warning", background=True)
+    return f" {label} ", style
+
+
+def proposal_view(variables: dict[str, str], action: str, keys: str) -> RenderableType:
+    """The proposed action, body included (an ``edit``'s new lines), with the keys that decide it."""
+    lines = action.rstrip().splitlines() or [""]
+    head = Text(no_wrap=True, overflow="ellipsis")
+    head.append(*badge(variables, "PROPOSED"))
+    head.append(f"  {keys}")
+    if len(lines) > 1:
+        head.append(f"  ({len(lines)} lines)", style=theme_style(variables, "foreground-muted", "foreground"))
+    shown = "\n".join(lines[:SHOWN_LINES])
+    body = Syntax(shown, "bash", theme=syntax_theme(variables), word_wrap=True, line_numbers=len(lines) > 1)
+    parts: list[RenderableType] = [head, body]
+    if len(lines) > SHOWN_LINES:
+        parts.append(Text(f"… {len(lines) - SHOWN_LINES} more lines: e shows them all (and lets you edit)",
+                          style=theme_style(variables, "warning", bold=True)))
+    return Group(*parts)
 
 
 class ControlBar(Static):
@@ -14,26 +46,33 @@ class ControlBar(Static):
 
     DEFAULT_CLASSES = "control-bar"
 
-    def show_state(self, *, awaiting: str | None, paused: bool, human: bool, ended: bool) -> None:
+    def show_state(self, *, awaiting: str | None, paused: bool, human: bool, ended: bool,
+                   thinking: float | None = None, tick: int = 0) -> None:
+        """``thinking``: seconds the agent's current model call has taken (None when none is in flight)."""
         v = self.app.theme_variables
-        text = Text(no_wrap=True, overflow="ellipsis")
         if ended:
             self.display = False
             return
+        renderable: RenderableType
         if human:
-            text.append(" YOU ARE IN CONTROL ", style=theme_style(v, "warning", bold=True))
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(*badge(v, "YOU ARE IN CONTROL"))
             text.append("  type commands below · ctrl+t hands control back to the agent")
+            renderable = text
         elif awaiting is not None:
-            first = awaiting.strip().splitlines()[0] if awaiting.strip() else ""
-            more = f" (+{len(awaiting.strip().splitlines()) - 1} lines)" if "\n" in awaiting.strip() else ""
-            text.append(" PROPOSED ", style=theme_style(v, "warning", bold=True))
-            text.append(" " + first[:200] + more, style=theme_style(v, "primary", bold=True))
-            text.append("   y approve · e edit · r reject")
+            renderable = proposal_view(v, awaiting, "y approve · e edit · r reject")
         elif paused:
-            text.append(" PAUSED ", style=theme_style(v, "warning", bold=True))
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(*badge(v, "PAUSED"))
             text.append("  the next action waits · space resumes · n runs one step")
+            renderable = text
+        elif thinking is not None:
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(f" {SPINNER[tick % len(SPINNER)]} ", style=theme_style(v, "primary", bold=True))
+            text.append(f"the agent is thinking · {int(thinking)} s", style=theme_style(v, "foreground"))
+            renderable = text
         else:
             self.display = False
             return
         self.display = True
-        self.update(text)
+        self.update(renderable)

@@ -72,8 +72,14 @@ class EditorModel:
     def on_changed(self, d: dict[str, object]) -> None:
         start = int(d.get("start") or 1)  # type: ignore[arg-type]
         new = d.get("lines") or []
-        self.edited = set(range(start, start + len(new))) if isinstance(new, list) else set()  # type: ignore[arg-type]
-        self.edited_path = str(d.get("path") or "")
+        written = set(range(start, start + len(new))) if isinstance(new, list) else set()  # type: ignore[arg-type]
+        path = str(d.get("path") or "")
+        if int(d.get("hunk") or 0) > 0 and path == self.edited_path:  # a later hunk of one save: keep the
+            end = int(d.get("end") or start - 1)  # type: ignore[arg-type]  # earlier hunks' lines, moved
+            shift = len(written) - (end - start + 1)
+            written |= {n + shift if n > end else n for n in self.edited if not start <= n <= end}
+        self.edited = written
+        self.edited_path = path
 
     def on_window_text(self, text: str) -> None:
         """Read the numbered lines ``N:text`` of the window the tool printed."""
@@ -192,6 +198,23 @@ class EditorPanel(Panel):
             self.model.on_window_text(str(d.get("text", "")))
             self._pending_window = False
             self._dirty = True
+
+    def show_disk_text(self, path: str, text: str) -> bool:
+        """A live screen read the open file after a shell command: show what is on disk now (a ``sed``
+        leaves no editor event). True when the window changed."""
+        m = self.model
+        if path != m.path:
+            return False
+        lines = text.splitlines()
+        window = {n: lines[n - 1] for n in range(m.first, min(m.first + max(m.last - m.first + 1, 1), len(lines) + 1))}
+        if window == m.lines and len(lines) == m.total:
+            return False
+        m.lines, m.total = window, len(lines)
+        m.last = m.first + len(window) - 1
+        m.edited = set()
+        self._dirty = True
+        self.flush()
+        return True
 
     def subtitle(self) -> str:
         m = self.model

@@ -95,6 +95,23 @@ class MetricsModel:
         return kind in (EventKind.ACTION, EventKind.EPISODE_ENDED)
 
 
+def step_points(xs: list[int], ys: list[float], x_end: int) -> tuple[list[float], list[float]]:
+    """The best-so-far line as the step function it is: flat until the next improvement, then straight
+    up (or down), and flat to ``x_end`` — never a diagonal between two validations."""
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        if i:
+            out_x.append(x)
+            out_y.append(ys[i - 1])
+        out_x.append(x)
+        out_y.append(y)
+    if out_x and x_end > out_x[-1]:
+        out_x.append(x_end)
+        out_y.append(out_y[-1])
+    return out_x, out_y
+
+
 class MetricsPanel(Panel):
     """See the module docstring."""
 
@@ -183,7 +200,8 @@ class MetricsPanel(Panel):
             best_ys: list[float] = []
             for y in ys:
                 best_ys.append(y if not best_ys or m.better(y, best_ys[-1]) else best_ys[-1])
-            plt.plot(xs, best_ys, marker="braille", color=theme_rgb(v, "success"), label="best so far")
+            step_xs, step_ys = step_points(xs, best_ys, x_hi)
+            plt.plot(step_xs, step_ys, marker="braille", color=theme_rgb(v, "success"), label="best so far")
             plt.scatter(xs, ys, marker="●", color=theme_rgb(v, "primary"), label="validation")
             lo = min([*ys, *([m.baseline] if m.baseline is not None else [])])
             hi = max([*ys, *([m.baseline] if m.baseline is not None else [])])

@@ -17,6 +17,8 @@ class Panel(Vertical, can_focus=False):
 
     DEFAULT_CLASSES = "panel"
     TITLE = ""
+    ALLOW_MAXIMIZE = True
+    """Every panel can be zoomed (F3): containers are not maximisable unless they say so."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]

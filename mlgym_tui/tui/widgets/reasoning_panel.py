@@ -8,11 +8,13 @@ of 30 cards cost seconds); only the last ``keep`` steps are rendered, the trajec
 
 from __future__ import annotations
 
+import posixpath
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
+from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -39,7 +41,14 @@ INTERVENTION_LABELS = {
     "stop": "■ stop and submit",
     "clock_paused": "‖ clock paused",
     "clock_resumed": "▶ clock resumed",
+    "save": "✎ saved by the person",
+    "save_conflict": "⚠ save refused: the file changed on disk (both versions kept)",
+    "save_refused": "✖ save refused",
+    "pace": "pace",
 }
+SET_ASIDE = {"rejected": "✖ rejected", "dropped": "✖ dropped (a person took control)"}
+"""Decisions after which the agent's thought and proposal stay on the card, marked, instead of being
+replaced by its next proposal for the same step."""
 
 
 @dataclass
@@ -55,11 +64,13 @@ class StepNote:
     by_human: bool = False
     notes: list[str] = field(default_factory=list)
     body: str = ""
+    set_aside: list[tuple[str, str, str]] = field(default_factory=list)
+    """Proposals of this step that did not run: (label, thought, action)."""
 
     def key(self) -> tuple[object, ...]:
         """Everything shown; an unchanged key means an unchanged card."""
         return (self.title, self.thought, self.action, self.tokens, self.cost, self.by_human, tuple(self.notes),
-                self.body)
+                self.body, tuple(self.set_aside))
 
     def renderable(self, variables: dict[str, str]) -> RenderableType:
         head = Text(no_wrap=True, overflow="ellipsis")
@@ -76,6 +87,12 @@ class StepNote:
         parts: list[RenderableType] = [head]
         if self.body:
             parts.append(Markdown(self.body))
+        muted = theme_style(variables, "foreground-muted", "foreground")
+        for label, thought, action in self.set_aside:
+            parts.append(Text(f"{label} — the agent proposed:", style=theme_style(variables, "warning", bold=True)))
+            if thought.strip():
+                parts.append(Text(thought.strip(), style=muted))
+            parts.append(Text(action.rstrip(), style=muted + Style(strike=True)))
         if self.thought and not self.by_human:
             parts.append(Markdown(self.thought.strip()))
         if self.action:
@@ -164,7 +181,16 @@ class ReasoningPanel(Panel):
             note.title = "Task"
             note.body = str(d.get("text", "")).strip()
         elif kind is EventKind.INTERVENTION:
-            self._note(event.step).notes.append(self._intervention(d))
+            note = self._note(event.step)
+            action = str(d.get("action", ""))
+            if action in SET_ASIDE:
+                note.set_aside.append((SET_ASIDE[action], note.thought if not note.by_human else "",
+                                       str(d.get("proposed", ""))))
+                note.thought = ""
+                if note.action == d.get("proposed"):
+                    note.action = ""
+            else:
+                note.notes.append(self._intervention(d))
         elif kind is EventKind.FORMAT_ERROR:
             text = str(d.get("message") or d.get("error") or "the answer could not be parsed")
             self._note(event.step).notes.append(f"! format error: {text.splitlines()[0][:200]}")
@@ -202,6 +228,15 @@ class ReasoningPanel(Panel):
         if action == "edited":
             proposed = (str(d.get("proposed", "")).splitlines() or [""])[0][:120]
             return f"{label} (the agent proposed: {proposed})"
+        if action == "save":
+            hunks = d.get("hunks") or []
+            shown = ", ".join(str(h) for h in hunks[:4]) + (f" and {len(hunks) - 4} more" if len(hunks) > 4 else "")
+            name = posixpath.basename(str(d.get("path") or ""))
+            return f"{label} {name}: {shown or 'no change'} (+{d.get('added', 0)} −{d.get('removed', 0)})"
+        if action == "save_refused":
+            return f"{label}: {str(d.get('reason') or '').splitlines()[0][:200] if d.get('reason') else ''}"
+        if action == "pace":
+            return f"{label} {float(str(d.get('seconds') or 0)):g} s between actions"
         if action == "clock_resumed" and d.get("paused_seconds") is not None:
             return f"{label} after {float(str(d['paused_seconds'])):.0f} s"
         return label

@@ -27,8 +27,10 @@ class ShellInput(Input):
             super().__init__()
             self.command = command
 
+    PLACEHOLDER = "type a command or a tool (open FILE, validate, submit) and press enter"
+
     def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("placeholder", "type a command or a tool (open FILE, validate, submit) and press enter")
+        kwargs.setdefault("placeholder", self.PLACEHOLDER)
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []
         self._index = 0

@@ -9,11 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.colors import theme_style
+
+
+@dataclass
+class Segment:
+    """One field of the bar: its full and short forms, and how much it is needed (higher stays longer)."""
+
+    priority: int
+    full: str
+    short: str
+    style: Style
+    task: bool = False
+    flag: bool = False
+
+
+def _width(segments: list[Segment], short: bool) -> int:
+    return sum(len(s.short if short else s.full) + 3 for s in segments) + 1
 
 
 def clock_text(seconds: float) -> str:
@@ -100,42 +117,70 @@ class StatusBar(Static):
     def set_flag(self, flag: str, on: bool) -> None:
         (self.model.flags.add if on else self.model.flags.discard)(flag)
 
-    def render_status(self, now: float) -> Text:
+    def segments(self, now: float) -> list[Segment]:
+        """What the bar can show, each with a short form and a priority (the most needed last to go)."""
         m = self.model
         v = self.app.theme_variables
-        sep = (" │ ", theme_style(v, "foreground-muted", "foreground"))
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {m.task}", style=theme_style(v, "primary", bold=True))
-        text.append(*sep)
-        text.append(m.agent + (f" · {m.model}" if m.model else ""))
-        text.append(*sep)
-        text.append(m.backend)
-        text.append(*sep)
-        text.append(f"step {m.step}/{m.max_steps}" if m.max_steps else f"step {m.step}")
-        text.append(*sep)
-        text.append((f"${m.cost:.4f}" if m.cost_known else "$ at end") + (f"/${m.cost_limit:g}" if m.cost_limit else ""))
-        text.append(*sep)
+        cost = (f"${m.cost:.4f}" if m.cost_known else "$ at end") + (f"/${m.cost_limit:g}" if m.cost_limit else "")
+        out = [
+            Segment(9, f"{m.task}", f"{m.task}", theme_style(v, "primary", bold=True), task=True),
+            Segment(2, m.agent + (f" · {m.model}" if m.model else ""), m.agent, Style()),
+            Segment(0, m.backend, m.backend, Style()),
+            Segment(8, f"step {m.step}/{m.max_steps}" if m.max_steps else f"step {m.step}",
+                    f"{m.step}/{m.max_steps}" if m.max_steps else f"#{m.step}", Style()),
+            Segment(1 if not m.cost else 5, cost, cost, Style()),
+        ]
         elapsed = m.elapsed(now)
         if self.show_remaining and m.wall_time:
             left = m.wall_time - elapsed
             style = theme_style(v, "error" if left < 300 else "foreground", bold=left < 300)
-            text.append(f"time left {clock_text(left)}", style=style)
-            if m.clock_paused_at is not None and m.exit_status is None:
-                text.append(" (paused)", style=theme_style(v, "warning", bold=True))
+            paused = " (paused)" if m.clock_paused_at is not None and m.exit_status is None else ""
+            out.append(Segment(10, f"time left {clock_text(left)}{paused}", f"left {clock_text(left)}{paused and ' ‖'}",
+                               style))
         else:
-            text.append(f"time {clock_text(elapsed)}")
-        text.append(*sep)
+            out.append(Segment(10, f"time {clock_text(elapsed)}", clock_text(elapsed), Style()))
         if m.exit_status:
             good = m.exit_status == "submitted"
-            text.append(m.exit_status, style=theme_style(v, "success" if good else "warning", bold=True))
+            out.append(Segment(7, m.exit_status, m.exit_status, theme_style(v, "success" if good else "warning", bold=True)))
         elif m.started is None:
-            text.append("starting…")
+            out.append(Segment(7, "starting…", "starting…", Style()))
         else:
-            text.append("running", style=theme_style(v, "success"))
+            out.append(Segment(3, "running", "running", theme_style(v, "success")))
+        flag_style = theme_style(v, "background", bold=True) + theme_style(v, "warning", background=True)
         for flag in sorted(m.flags):
-            text.append(" ")
-            text.append(f" {flag} ", style=theme_style(v, "warning", bold=True) + theme_style(v, "panel", background=True))
+            out.append(Segment(6, f" {flag} ", f" {flag} ", flag_style, flag=True))
+        return out
+
+    def render_status(self, now: float, width: int | None = None) -> Text:
+        """The line; at ``width`` columns labels get short, then the least needed fields go — values are
+        never cut (the task name, last, is the only text that may end in an ellipsis)."""
+        segments = self.segments(now)
+        if width is None:
+            width = self.size.width or 10_000
+        short = False
+        while _width(segments, short) > width:
+            if not short:
+                short = True
+                continue
+            droppable = [s for s in segments if not s.task]
+            if not droppable:
+                break
+            segments.remove(min(droppable, key=lambda s: s.priority))
+        v = self.app.theme_variables
+        sep = (" │ ", theme_style(v, "foreground-muted", "foreground"))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, seg in enumerate(segments):
+            if i and seg.flag:
+                text.append(" ")
+            elif i:
+                text.append(*sep)
+            text.append((" " if seg.task else "") + (seg.short if short else seg.full), style=seg.style)
+        if text.cell_len > width:
+            text.truncate(width, overflow="ellipsis")
         return text
+
+    def on_resize(self) -> None:
+        self._shown = None  # the next refresh fits the new width
 
     def refresh_status(self, now: float) -> None:
         """Repaint only when the line changed (a one-line bar never needs a layout pass)."""

@@ -196,4 +196,6 @@ class Workbench(Container):
         focusable = [w for w in panel.query("*") if w.focusable]
         if focusable:
             focusable[0].focus()
+        elif self.screen.focused is not None:
+            self.screen.set_focus(None)  # the focus must not stay in another panel (zoom follows it)
         return panel
