@@ -27,7 +27,6 @@ from mlgym_tui.tui.control import LiveControl
 from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.human_files import apply_save, keep_copy, relative
 
-
 VIA_ENV = "MLGYM_VIA"
 """Environment variable ``serve`` sets to ``browser`` for the workbench processes it starts."""
 

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from textual import events
 
-from mlgym_tui.agents.base import AgentStep
+from mlgym_tui.core.agent import AgentStep
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.control import Decision
 from mlgym_tui.tui.screens.dialogs import EditActionScreen
