@@ -173,7 +173,7 @@ def test_no_process_of_an_episode_outlives_it() -> None:
     runtime.start()
     marker = str(31000 + os.getpid() % 1000)
     runtime.run(f"setsid sleep {marker}1 & (sleep {marker}2 &) ; nohup sleep {marker}3 >/dev/null 2>&1 &", 10)
-    assert _running(f"sleep {marker}[123]") == 3
+    assert _wait_until(lambda: _running(f"sleep {marker}[123]") == 3, 10)
     root = runtime.root
     runtime.close()
     assert _wait_until(lambda: _running(f"sleep {marker}[123]") == 0, 5)
