@@ -113,6 +113,7 @@ async def test_approve_mode_waits_and_runs_the_edited_action(settings: Workbench
         assert "proposed-by-agent" not in shell_text(screen).replace("$ echo proposed-by-agent", "")
 
         await wait_for(pilot, lambda: screen.awaiting == "echo second-proposal", what="the second proposal")
+        await settle(pilot, 0.5)  # decision keys within 0.3 s of a new proposal are ignored (key bursts)
         await pilot.press("r")  # reject: the agent is told and proposes again
         await wait_for(pilot, lambda: screen.awaiting == "echo third", what="the next proposal")
         await pilot.press("y")
@@ -134,6 +135,9 @@ async def test_take_over_and_hand_back(settings: WorkbenchSettings, runs: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: screen.episode.session is not None, what="the session")
+        # The agent's first proposal is made (and held by the pause) before the person takes over.
+        await wait_for(pilot, lambda: agent.i >= 1, what="the agent's first proposal")
+        await settle(pilot, 0.3)
         await pilot.press("ctrl+t")
         shell_input = screen.query_one(ShellInput)
         assert shell_input.display and screen.focused is shell_input

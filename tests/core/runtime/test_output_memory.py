@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 CODE = """
 import resource
@@ -17,7 +19,11 @@ print(len(res.output), res.cut_bytes, sum(map(len, chunks)), resource.getrusage(
 
 
 def test_fifty_megabytes_of_output_is_capped_and_memory_bounded() -> None:
-    proc = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=300)
+    # A clean environment: what other tests of the same worker left in os.environ must not change the
+    # memory this process measures.
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "PYTHONPATH", "MLGYM_CACHE_DIR") if key in os.environ}
+    env.setdefault("PYTHONPATH", str(Path(__file__).resolve().parents[3]))
+    proc = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     kept, cut, streamed, max_rss_kib = map(int, proc.stdout.split())
     assert cut > 60_000_000  # base64 of 50 MB is ~67 MB
