@@ -116,6 +116,7 @@ async def test_approve_mode_waits_and_runs_the_edited_action(settings: Workbench
         await settle(pilot, 0.5)  # decision keys within 0.3 s of a new proposal are ignored (key bursts)
         await pilot.press("r")  # reject: the agent is told and proposes again
         await wait_for(pilot, lambda: screen.awaiting == "echo third", what="the next proposal")
+        await settle(pilot, 0.5)  # past the decision guard of the new proposal
         await pilot.press("y")
         await wait_for(pilot, lambda: "third" in shell_text(screen), what="the approved action")
         assert "echo second-proposal" not in actions(screen)
