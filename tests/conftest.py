@@ -60,3 +60,15 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.delenv("MLGYM_SANDBOX")
     sandbox.probe.cache_clear()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build the task environment most tests share before any test starts: on a fresh machine its
+    first build takes about a minute, and a test that happened to trigger it would spend its own
+    time limit waiting for pip. Runs once, in the controlling process (xdist workers skip it)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    from mlgym_tui.core.task_sources import load_task
+    from mlgym_tui.core.venvs import ensure_venv
+
+    ensure_venv(load_task("prisonersDilemma").requirements)

@@ -267,6 +267,10 @@ class LocalRuntime:
         else:
             table.add("/tmp", self.tmp_path, writable=True)
             table.add(self.workspace, self.workspace_path, writable=True)
+        for folder in extra:  # a venv or interpreter kept under /tmp (MLGYM_CACHE_DIR=/tmp/…) stays visible
+            resolved = folder.resolve()
+            if resolved.is_dir() and (resolved == Path("/tmp") or Path("/tmp") in resolved.parents):
+                table.add(resolved, resolved)
         if with_read_only:
             for rel in self.settings.read_only:
                 path = self.workspace_path / rel

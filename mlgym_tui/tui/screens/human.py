@@ -64,7 +64,6 @@ class HumanScreen(LiveEpisodeScreen):
     ) -> None:
         super().__init__(settings, episode, preset, **kwargs)
         self.clock_paused = False
-        self.ended = False
         self._time_up_sent = False
         self._saving: str | None = None
         """The text of the save in flight (normalised as written), until its outcome arrives."""

@@ -35,6 +35,9 @@ class LiveEpisodeScreen(EpisodeScreen):
         if preset:
             self.feed.put_many(preset)
         self.keep_output = False
+        self.ended = False
+        """The episode's end event has arrived: leaving asks nothing more (the runner may still be
+        writing its result, which leaving does not disturb)."""
 
     def start_episode(self) -> None:
         """Run the episode on a worker thread — at once, or, in a browser under ``serve``, once the
@@ -66,7 +69,7 @@ class LiveEpisodeScreen(EpisodeScreen):
         return self.episode.folder if self.episode else None
 
     def action_back(self) -> None:
-        if self.episode is None or not self.episode.running:
+        if self.episode is None or self.ended or not self.episode.running:
             self.app.pop_screen()
             return
 

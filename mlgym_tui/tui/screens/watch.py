@@ -72,7 +72,6 @@ class WatchScreen(LiveEpisodeScreen):
         self.awaiting_id: int | None = None
         self._awaiting_since = 0.0
         self._last_decision_key = 0.0
-        self.ended = False
         self._tick = 0
 
     @property

@@ -323,3 +323,19 @@ def test_limits_must_be_positive(pd_task_copy: Path) -> None:
                                                  if field != "wall_time" else text.replace("wall_time: 3600", f"wall_time: {value}"))
         with pytest.raises(ConfigError, match=f"limits.{field}"):
             load_task("prisonersDilemma")
+
+
+def test_a_venv_kept_under_tmp_stays_visible_in_the_sandbox(tmp_path: Path) -> None:
+    """The sandbox has a /tmp of its own; a task venv built under the host's /tmp (e.g. with
+    MLGYM_CACHE_DIR=/tmp/cache) must still be mounted over it, or every command using it fails."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    assert str(venv).startswith("/tmp/")
+    runtime = LocalRuntime(RuntimeSettings(python=str(venv / "bin" / "python"), path_prepend=[str(venv / "bin")]))
+    runtime.start()
+    try:
+        assert runtime.sandbox == "bwrap"
+        result = runtime.run("python -c 'import sys; print(sys.prefix)'", 30)
+        assert result.output.strip() == str(venv), result.output
+    finally:
+        runtime.close()
