@@ -39,10 +39,16 @@ _PREFIX = re.compile(rb'^\{"kind": "([a-z_]+)", "step": (-?\d+)[,}]')
 _MARKED = {EventKind.OBSERVATION, EventKind.VALIDATION, EventKind.SUBMISSION, EventKind.ERROR,
            EventKind.FORMAT_ERROR}
 _READ = 4 * 1024 * 1024
+QUICK_BYTES = 1024 * 1024
+"""A trajectory this small is indexed before the replay's first paint, sidecar or not (a few ms)."""
 
 
 def index_dir() -> Path:
     return cache_dir() / "index"
+
+
+def _sidecar_key(file: Path) -> str:
+    return hashlib.sha256(str(file.resolve()).encode()).hexdigest()[:24]
 
 
 def _mark(event: Event) -> int:
@@ -218,10 +224,21 @@ class TrajectoryIndex:
             return 0
         return self.offsets[stop - 1] + self.lengths[stop - 1] - self.offsets[start]
 
+    @classmethod
+    def opens_quickly(cls, path: Path, cache: Path | None = None) -> bool:
+        """Whether opening ``path`` reads little: a sidecar to start from, or a small file."""
+        path = Path(path)
+        file = path / TRAJECTORY_FILE if path.is_dir() else path
+        try:
+            if file.stat().st_size <= QUICK_BYTES:
+                return True
+        except OSError:
+            return False
+        return ((cache if cache is not None else index_dir()) / f"{_sidecar_key(file)}.idx").is_file()
+
     # -- the sidecar ---------------------------------------------------------------------------
     def _sidecar(self) -> Path:
-        key = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:24]
-        return self.cache / f"{key}.idx"
+        return self.cache / f"{_sidecar_key(self.path)}.idx"
 
     def _fingerprint(self, upto: int) -> str:
         """A hash of the file's first and last indexed 4 KiB: a file rewritten in place does not match."""

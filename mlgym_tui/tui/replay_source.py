@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgym_tui.core.events import Event, EventKind
-from mlgym_tui.core.formats.replayable import replayable
+from mlgym_tui.core.formats.replayable import replayable, replayable_now
 from mlgym_tui.core.trajectory import RESULT_FILE
 from mlgym_tui.core.trajectory_index import EVALUATED, FAILED, KIND_CODE, TrajectoryIndex
 
@@ -39,6 +39,14 @@ class CatchUp:
     editor: list[Event] = field(default_factory=list)
     status: list[Event] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+
+
+def opens_at_once(path: Path) -> bool:
+    """Whether a :class:`RecordedRun` of ``path`` is made in a few milliseconds (nothing to import, an
+    index sidecar or a small file), so a screen can open it before its first paint instead of painting
+    an empty workbench and then the run."""
+    ready = replayable_now(Path(path))
+    return ready is not None and TrajectoryIndex.opens_quickly(ready)
 
 
 class RecordedRun:

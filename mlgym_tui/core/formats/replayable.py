@@ -91,6 +91,26 @@ def replayable(path: Path, cache: Path | None = None) -> Path:
     return path
 
 
+def replayable_now(path: Path, cache: Path | None = None) -> Path | None:
+    """What :func:`replayable` returns, when it has nothing to import or copy first; else None (also for
+    input it would refuse: it says why)."""
+    try:
+        path = Path(path)
+        traj = source_traj(path)
+        if traj is not None:
+            return _cached_run((cache or imports_cache()) / _key(traj))
+        file = path / TRAJECTORY_FILE if path.is_dir() else path
+        if not file.is_file():
+            return None
+        imported = check_trajectory_file(file).get("imported")
+        if isinstance(imported, dict) and "editor" not in imported:
+            entry = (cache or imports_cache()) / f"editor-{_key(file)}"
+            return entry if (entry / TRAJECTORY_FILE).is_file() else None
+        return path
+    except (OSError, FormatError):
+        return None
+
+
 def _with_editor(file: Path, header: dict[str, Any], cache: Path) -> Path:
     """A run imported before the importer synthesised editor events, with them, as a copy in the cache
     (made once per version of the file; the user's run folder is not touched)."""

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
@@ -31,6 +31,7 @@ from mlgym_tui.tui.colors import theme_rgb, theme_style
 from mlgym_tui.tui.replay_source import RecordedRun
 from mlgym_tui.tui.screens.dialogs import MessageScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
+from mlgym_tui.tui.widgets.key_bar import KeyBar
 from mlgym_tui.tui.widgets.reasoning_panel import ReasoningPanel
 from mlgym_tui.tui.widgets.shell_panel import ShellPanel
 
@@ -167,7 +168,7 @@ class CompareScreen(Screen[None]):
             yield CompareSide("B", self.settings, id="compare-B", classes="compare-side")
         yield PlotextPlot(id="compare-plot")
         yield Static(id="compare-status", classes="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def sides(self) -> tuple[CompareSide, CompareSide]:

@@ -14,11 +14,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.feed import EventFeed
 from mlgym_tui.tui.settings import WorkbenchSettings
+from mlgym_tui.tui.widgets.key_bar import KeyBar
 from mlgym_tui.tui.widgets.status_bar import StatusBar
 from mlgym_tui.tui.widgets.workbench import Workbench, panel_commands
 
@@ -57,7 +57,7 @@ class EpisodeScreen(Screen[None]):
         yield self.compose_workbench()
         yield from self.compose_controls()
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     def compose_controls(self) -> ComposeResult:
         """Widgets between the workbench and the status bar (approval bar, shell input, timeline)."""

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from mlgym_tui.core.control_file import ControlRefused, send_control
@@ -36,6 +36,7 @@ from mlgym_tui.tui.colors import theme_style
 from mlgym_tui.tui.fleet_watcher import FleetWatcher
 from mlgym_tui.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from mlgym_tui.tui.settings import WorkbenchSettings
+from mlgym_tui.tui.widgets.key_bar import KeyBar
 
 COLUMNS = [
     ("task", "Task"), ("competitor", "Competitor"), ("attempt", "#"), ("status", "Status"), ("step", "Step"),
@@ -121,7 +122,7 @@ class FleetScreen(Screen[None]):
         yield Static(self.board_text, id="fleet-board")
         yield Input(placeholder="search: task, competitor, status, host …", id="fleet-search")
         yield DataTable(id="fleet-table", zebra_stripes=True, cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.task_sources import load_task, task_ids
 from mlgym_tui.core.trajectory import RESULT_FILE, TRAJECTORY_FILE
 from mlgym_tui.tui.live import EpisodeRequest, LiveEpisode
 from mlgym_tui.tui.settings import WorkbenchSettings
+from mlgym_tui.tui.widgets.key_bar import KeyBar
 
 MAX_RUNS = 200
 
@@ -122,7 +123,7 @@ class HomeScreen(Screen[None]):
             "F1 keys · ctrl+p commands",
             id="home-hint",
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#tasks-table", DataTable).add_columns("task", "baseline", "metric", "better", "domain", "data")

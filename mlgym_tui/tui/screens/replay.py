@@ -24,7 +24,7 @@ from mlgym_tui.core.formats.loaded import FormatError
 from mlgym_tui.core.trajectory import TrajectoryError
 from mlgym_tui.core.trajectory_index import KIND_CODE, TrajectoryIndex
 from mlgym_tui.tui.feed import EventFeed
-from mlgym_tui.tui.replay_source import RecordedRun
+from mlgym_tui.tui.replay_source import RecordedRun, opens_at_once
 from mlgym_tui.tui.screens.dialogs import MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import EpisodeScreen, PaletteCommand
 from mlgym_tui.tui.settings import WorkbenchSettings
@@ -101,6 +101,12 @@ class ReplayScreen(EpisodeScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        if opens_at_once(self.path):
+            try:
+                self._opened(RecordedRun(self.path))
+                return
+            except (OSError, TrajectoryError, FormatError):
+                pass  # the worker tries again and says why
         self._open()
 
     def now(self) -> float:

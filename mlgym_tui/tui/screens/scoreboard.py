@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
@@ -28,6 +28,7 @@ from mlgym_tui.core.scoring.render import fmt
 from mlgym_tui.tui.colors import theme_rgb, theme_style
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.text import counted
+from mlgym_tui.tui.widgets.key_bar import KeyBar
 
 REFRESH = 2.0
 """Seconds between two looks at the runs folder."""
@@ -88,7 +89,7 @@ class ScoreboardScreen(Screen[None]):
                 yield DataTable(id="table-cost", zebra_stripes=True, cursor_type="row")
             with TabPane("Notes", id="tab-notes"):
                 yield Static(id="notes-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         for field in self.query(Input):

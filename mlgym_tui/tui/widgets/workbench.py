@@ -126,10 +126,16 @@ class Workbench(Container):
         return self.by_name["metrics"]  # type: ignore[return-value]
 
     def compose(self):  # noqa: ANN201
+        # The layout's classes before the first styling, from the terminal's size (the workbench is as
+        # wide as it and a few rows shorter): set after mounting, they restyled every panel's widgets
+        # once more, a good part of a replay's first render.
+        width, height = self.app.size
+        self._relayout(self.effective_layout((width, height - 4)), update=False)
         yield from self.panels
 
     def on_mount(self) -> None:
-        self._relayout()
+        if self.size.area:  # before the first layout the size is 0×0: compose chose from the terminal's
+            self._relayout()
 
     def on_resize(self) -> None:
         self._relayout()
@@ -158,26 +164,26 @@ class Workbench(Container):
         return more
 
     # -- layout --------------------------------------------------------------------------------
-    def effective_layout(self) -> str:
+    def effective_layout(self, size: tuple[int, int] | None = None) -> str:
         if self.layout_choice != "auto":
             return self.layout_choice
-        width, height = self.size
+        width, height = size if size is not None else self.size
         if width >= WIDE:
             return "columns"
         if width < NARROW or height < 20:
             return "single"
         return "grid"
 
-    def _relayout(self) -> None:
-        layout = self.effective_layout()
+    def _relayout(self, layout: str | None = None, *, update: bool = True) -> None:
+        layout = layout or self.effective_layout()
         for name in ("columns", "grid", "single"):
-            self.set_class(layout == name, f"-{name}")
+            self.set_class(layout == name, f"-{name}", update=update)
         columns, rows = grid_shape(layout, len(self.panels))
         self.styles.grid_size_columns, self.styles.grid_size_rows = columns, rows
         self.styles.grid_columns = " ".join(["1fr"] * columns)
         self.styles.grid_rows = " ".join(["1fr"] * rows)
         for i, panel in enumerate(self.panels):
-            panel.set_class(layout == "single" and i != self.current, "-hidden")
+            panel.set_class(layout == "single" and i != self.current, "-hidden", update=update)
             panel.set_hint(f"{i + 1}/{len(self.panels)} · f4 next" if layout == "single" else "")
         if layout != self._effective:
             self._effective = layout
