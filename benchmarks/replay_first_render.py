@@ -91,7 +91,7 @@ async def first_render(path: Path, runs: Path, traced: bool = False) -> tuple[fl
             tracemalloc.start()
         started = time.perf_counter()
         cpu = time.process_time()
-        screen = ReplayScreen(app.settings, path)
+        screen = ReplayScreen(app.settings, path, at="end")  # the catch-up of a whole run: the costly open
         app.push_screen(screen)
         await wait_until(pilot, lambda: screen.loaded and screen.position == screen.last_step > 0, 120)
         await pilot.pause(0)  # the paint

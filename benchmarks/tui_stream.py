@@ -182,7 +182,7 @@ async def replay(steps: int, out: Path) -> dict[str, float]:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.5)
         started = time.perf_counter()
-        screen = ReplayScreen(app.settings, folder)
+        screen = ReplayScreen(app.settings, folder, at="end")
         app.push_screen(screen)
         await wait_until(pilot, lambda: screen.loaded and screen.position == screen.last_step == steps, 60)
         await pilot.pause(0)

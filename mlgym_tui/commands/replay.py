@@ -21,10 +21,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("path", help="a run folder, its trajectory.jsonl, an MLGym/SWE-agent .traj file or an MLGym "
                    "run folder (imported on the fly into the cache, not into your runs)")
     p.add_argument("--no-follow", action="store_true", help="do not wait for a run that is still being written")
+    p.add_argument("--at", metavar="WHERE", type=replay_position, default=None,
+                   help="the step shown first: start, end or a step number (default: the start of a finished "
+                   "run, the newest step of one still being written)")
     p.add_argument("--compare", metavar="PATH", default=None,
                    help="a second run of the same task (same kinds of input), shown side by side: both score "
                    "curves on one plot, arrows move both, a aligns by step or by validation")
     p.set_defaults(func=cmd_replay)
+
+
+def replay_position(text: str) -> str | int:
+    """``--at``: ``start``, ``end`` or a step number (argparse prints the one-line error)."""
+    if text in ("start", "end"):
+        return text
+    try:
+        step = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected start, end or a step number") from None
+    if step < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a step number is 0 or more")
+    return step
 
 
 EVENTS_CHECKED = 64
@@ -71,4 +87,4 @@ def cmd_replay(args: argparse.Namespace) -> int:
         other = replayable(Path(args.compare))
         check_first_events(other)
         check_same_task(RecordedRun(path), RecordedRun(other))
-    return run_workbench(Start("replay", path=path, follow=not args.no_follow, compare=other))
+    return run_workbench(Start("replay", path=path, follow=not args.no_follow, compare=other, at=args.at))

@@ -53,6 +53,9 @@ class Start:
     """Replay: keep reading a run folder that is still being written."""
     compare: Path | None = None
     """Replay: a second run of the same task, shown side by side with ``path``."""
+    at: str | int | None = None
+    """Replay: the step shown first (``start``, ``end`` or a number; None: the start of a finished run,
+    the newest step of one still being written)."""
     poll: float | None = None
     """Fleet: poll the folder every this many seconds instead of using inotify (network file systems)."""
     attempts: int | None = None
@@ -127,7 +130,7 @@ class WorkbenchApp(App[int]):
                 from mlgym_tui.tui.screens.compare import CompareScreen
 
                 return CompareScreen(self.settings, s.path, s.compare)
-            return ReplayScreen(self.settings, s.path, follow=s.follow)
+            return ReplayScreen(self.settings, s.path, follow=s.follow, at=s.at)
         if s.screen == "scoreboard":
             return self.scoreboard_screen(s.path)
         if s.screen == "fleet":

@@ -53,7 +53,7 @@ def test_human(snap_compare: Any, world: Path, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_replay(snap_compare: Any, world: Path, size: tuple[int, int]) -> None:
-    app = app_for(Start("replay", path=Path("runs/prisonersDilemma/sweep/20231114T221320Z-s0")))
+    app = app_for(Start("replay", path=Path("runs/prisonersDilemma/sweep/20231114T221320Z-s0"), at="end"))
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot, lambda app: getattr(app.screen, "loaded", False))

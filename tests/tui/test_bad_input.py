@@ -52,3 +52,10 @@ def test_a_misspelt_option_gets_its_command_s_usage(capsys: pytest.CaptureFixtur
 
 def test_a_pace_that_is_not_seconds(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--pace" in one_line_error(capsys, ["watch", "prisonersDilemma", "--pace", "-1"])
+
+
+def test_a_replay_position_that_is_not_start_end_or_a_step(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", "somewhere", "--at", "middle"])
+    assert exit_.value.code == 2
+    assert "--at: 'middle': expected start, end or a step number" in capsys.readouterr().err

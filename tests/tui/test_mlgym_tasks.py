@@ -49,7 +49,7 @@ async def test_a_run_of_an_mlgym_task_replays(with_checkout: None, tmp_path: Pat
         EpisodeSpec(task=load_task("mlgym:matchingPennies"), agent=BaselineAgent(), out=tmp_path / "recorded")
     )
     assert result.final_score == -0.9
-    app = make_app(WorkbenchSettings.for_tests(runs_dir=runs), Start("replay", path=folder))
+    app = make_app(WorkbenchSettings.for_tests(runs_dir=runs), Start("replay", path=folder, at="end"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, ReplayScreen)

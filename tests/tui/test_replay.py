@@ -40,9 +40,13 @@ async def test_timeline_moves_through_the_steps(settings: WorkbenchSettings, rec
         screen = app.screen
         assert isinstance(screen, ReplayScreen)
         await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
-        assert screen.position == screen.last_step == 6  # opens on the final state: 5 actions + submit
-        assert screen.status_bar.model.exit_status == "submitted"
+        assert screen.position == 0 and screen.last_step == 6  # a finished run opens at its start
+        assert screen.timeline.state.validations  # the marks of the whole run are on the timeline already
         wb = screen.workbench
+
+        await pilot.press("end")
+        assert screen.position == screen.last_step == 6  # the final state: 5 actions + submit
+        assert screen.status_bar.model.exit_status == "submitted"
 
         await pilot.press("home")
         assert screen.position == 0 and last_command(screen) == ""
@@ -126,7 +130,7 @@ async def test_memory_notes_appear_in_the_reasoning_panel(settings: WorkbenchSet
     script = ["memory_write forgiveness 0.2 looks promising", "memory_read forgiveness"]
     folder, _ = run_episode(EpisodeSpec(task=load_task("prisonersDilemma"), agent=ScriptedAgent(script),
                                         out=tmp_path / "mem", memory=True))
-    app = make_app(settings, Start("replay", path=folder))
+    app = make_app(settings, Start("replay", path=folder, at="end"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: screen.loaded, what="the trajectory")

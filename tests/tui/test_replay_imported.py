@@ -115,7 +115,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def test_replay_opens_a_traj_file_or_a_raw_mlgym_folder(settings: WorkbenchSettings, runs: Path, cache: Path,
                                                               source: str) -> None:
     path = DILEMMA if source == "traj" else DILEMMA.parent
-    app = make_app(settings, Start("replay", path=path))
+    app = make_app(settings, Start("replay", path=path, at="end"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, ReplayScreen)
@@ -198,7 +198,7 @@ async def test_a_huge_output_keeps_its_step_rule_and_command(settings: Workbench
 
 async def test_the_validation_chart_keeps_its_room_beside_the_cost_chart(settings: WorkbenchSettings,
                                                                         fmnist_run: Path) -> None:
-    app = make_app(settings, Start("replay", path=fmnist_run))
+    app = make_app(settings, Start("replay", path=fmnist_run, at="end"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await wait_for(pilot, lambda: screen.loaded, what="the trajectory")

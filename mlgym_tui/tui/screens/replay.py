@@ -59,10 +59,15 @@ class ReplayScreen(EpisodeScreen):
         Binding("escape", "back", "Back", id="replay.back"),
     ]
 
-    def __init__(self, settings: WorkbenchSettings, path: Path, *, follow: bool = True, **kwargs: object) -> None:
+    def __init__(self, settings: WorkbenchSettings, path: Path, *, follow: bool = True,
+                 at: str | int | None = None, **kwargs: object) -> None:
+        """``at``: the step shown first — ``start``, ``end`` or a step number; None opens a finished run at
+        its start (a replay is watched from the beginning) and a run still being written at its newest
+        step (following it)."""
         super().__init__(settings, **kwargs)
         self.path = Path(path)
         self.follow = follow
+        self.at = at
         self.feed = EventFeed()  # unused by the replay itself; its presence starts the drain timer
         self.run: RecordedRun | None = None
         self.position = 0
@@ -134,7 +139,8 @@ class ReplayScreen(EpisodeScreen):
             self.notify("\n".join(index.problems[:5]), title=f"{len(index.problems)} lines skipped", severity="warning")
         finished = run.finished
         self.timeline.update_state(finished=finished, following=self.follow and not finished)
-        self.seek(self.last_step)
+        at = self.at if self.at is not None else ("start" if finished else "end")
+        self.seek(0 if at == "start" else self.last_step if at == "end" else int(at))
 
     def drain(self) -> None:
         """Timer: finish painting, and (following) index what the recorder appended since."""
