@@ -119,7 +119,7 @@ class TrajectoryIndex:
                     break
                 data = pending + chunk
                 start = 0
-                base = self.end - len(pending)
+                base = self.end  # where ``data`` starts in the file: the unfinished line's first byte
                 while True:
                     nl = data.find(b"\n", start)
                     if nl < 0:

@@ -45,6 +45,19 @@ def test_index_reads_the_same_events_as_the_reader(tmp_path: Path) -> None:
                      (4, EventKind.VALIDATION): EVALUATED | FAILED, (6, EventKind.VALIDATION): EVALUATED}
 
 
+def test_a_file_larger_than_one_read_is_indexed_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines that straddle the reads are found at their real offsets (a 4.9 MB run lost every event
+    after its first 4 MiB read: the replay showed no reasoning at its last step)."""
+    import mlgym_tui.core.trajectory_index as module
+
+    write_run(tmp_path / "run", 12).close()
+    monkeypatch.setattr(module, "_READ", 777)  # many reads, most ending mid-line
+    index = TrajectoryIndex(tmp_path / "run", cache=tmp_path / "idx")
+    whole = read_trajectory(tmp_path / "run")
+    assert index.problems == []
+    assert index.range(0, len(index)) == whole.events
+
+
 def test_sidecar_is_reused_extended_and_rebuilt(tmp_path: Path) -> None:
     rec = write_run(tmp_path / "run", 3)
     cache = tmp_path / "idx"
