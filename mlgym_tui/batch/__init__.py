@@ -3,8 +3,9 @@
 The pieces, in the order a batch uses them: :mod:`.grid` (cells and their identity), :mod:`.ledger`
 (which cells are done; marking the rest), :mod:`.job` (one episode as picklable data, run anywhere),
 :mod:`.executor` (what an executor is), :mod:`.local` and :mod:`.ray_executor` (where it runs),
-:mod:`.budget` and :mod:`.gpus` (shared limits), :mod:`.cleanup` (what a killed episode left),
-:mod:`.progress` (what people see), :mod:`.runner` (the whole batch), :mod:`.report` (the end).
+:mod:`.budget` (shared limits; GPUs are leased by :mod:`mlgym_tui.core.runtime.gpus`, as for any
+episode), :mod:`.cleanup` (what a killed episode left), :mod:`.progress` (what people see),
+:mod:`.runner` (the whole batch), :mod:`.report` (the end).
 
 From Python: ``run_batch(BatchOptions(tasks=[...], agents=[...], attempts=4, out=Path("runs")))``. The
 local executor starts workers from a forkserver, which imports the caller's main module in each worker as

@@ -142,8 +142,6 @@ def execute_job(job: EpisodeJob, send: Send, gate: Gate | None = None) -> Outcom
         cell = job.cell
         task = load_task(cell.task)
         env = {LAUNCH_ENV: job.launch}
-        if job.gpus and job.backend == "local":
-            env["CUDA_VISIBLE_DEVICES"] = ",".join(job.gpus)
         options = EpisodeOptions(
             task=cell.task, agent=cell.agent, config=list(job.agent_config), model=cell.model,
             base_url=job.base_url, backend=job.backend, out=Path(job.out), seed=cell.seed,

@@ -29,8 +29,8 @@ from typing import Any
 from mlgym_tui.batch.budget import Gate
 from mlgym_tui.batch.cleanup import cleanup_launch
 from mlgym_tui.batch.executor import Sink
-from mlgym_tui.batch.gpus import GpuPool
 from mlgym_tui.batch.job import EpisodeJob, Outcome, execute_job
+from mlgym_tui.core.runtime.gpus import GpuLease
 
 PRELOAD = [
     "mlgym_tui.batch.job",
@@ -127,7 +127,7 @@ class LocalExecutor:
         log_dir: Path,
         ctx: Any | None = None,
         gate: Gate | None = None,
-        gpus: GpuPool | None = None,
+        gpus: list[str] | None = None,
         gpus_per_episode: int = 0,
         grace: float = 30.0,
     ) -> None:
@@ -135,8 +135,11 @@ class LocalExecutor:
         self.log_dir = log_dir
         self.ctx = ctx or worker_context()
         self.gate = gate
-        self.gpus = gpus or GpuPool([])
+        self.gpus = list(gpus or [])
+        """The device ids to share out (``all`` already resolved); each GPU task's episode leases
+        ``gpus_per_episode`` of them (:class:`~mlgym_tui.core.runtime.gpus.GpuLease`) for its lifetime."""
         self.gpus_per_episode = gpus_per_episode
+        self._leases: dict[str, GpuLease] = {}
         self.grace = grace
         self._running: dict[str, _Running] = {}
         self._pending: list[EpisodeJob] = []
@@ -154,6 +157,9 @@ class LocalExecutor:
                 self._signal(run, signal.SIGKILL)
                 run.proc.join(timeout=5)
                 cleanup_launch(run.job.launch, run.job.backend)
+            for lease in self._leases.values():
+                lease.release()
+            self._leases.clear()
 
     def _run(self, sink: Sink) -> bool:
         handled = 0
@@ -172,7 +178,18 @@ class LocalExecutor:
 
     # -- internals ---------------------------------------------------------------------------
     def _need(self, job: EpisodeJob) -> int:
-        return self.gpus_per_episode if (job.gpus is None and job.wants_gpu and self.gpus.ids) else 0
+        return self.gpus_per_episode if (job.gpus is None and job.wants_gpu and self.gpus) else 0
+
+    def _next_that_fits(self) -> tuple[int, GpuLease | None] | None:
+        """The first pending job whose GPUs are free now, with its lease (None if it needs none)."""
+        for index, job in enumerate(self._pending):
+            need = self._need(job)
+            if not need:
+                return index, None
+            lease = GpuLease.try_take(self.gpus, need)
+            if lease is not None:
+                return index, lease
+        return None
 
     def _step(self, sink: Sink) -> None:
         """Wait up to 0.2 s for news from the workers, then handle every worker that ended."""
@@ -191,13 +208,14 @@ class LocalExecutor:
 
     def _launch_what_fits(self, sink: Sink) -> None:
         while self._pending and len(self._running) < self.workers and not self._stopping:
-            index = next((i for i, j in enumerate(self._pending) if self.gpus.fits(self._need(j))), None)
-            if index is None:
+            found = self._next_that_fits()
+            if found is None:
                 return
+            index, lease = found
             job = self._pending.pop(index)
-            need = self._need(job)
-            if need:
-                job.gpus = self.gpus.lease(job.launch, need)
+            if lease is not None:
+                job.gpus = list(lease.devices)
+                self._leases[job.launch] = lease
             reader, writer = self.ctx.Pipe(duplex=False)
             log_path = str(self.log_dir / f"{job.launch}.log")
             proc = self.ctx.Process(
@@ -252,7 +270,9 @@ class LocalExecutor:
         with contextlib.suppress(OSError):
             run.conn.close()
         self._running.pop(run.job.launch, None)
-        self.gpus.release(run.job.launch)
+        lease = self._leases.pop(run.job.launch, None)
+        if lease is not None:
+            lease.release()
         total = time.monotonic() - run.launched
         if run.outcome is not None:
             outcome = Outcome(**run.outcome)

@@ -18,12 +18,12 @@ from typing import Any
 from mlgym_tui.batch.books import BatchBooks
 from mlgym_tui.batch.budget import LocalGate
 from mlgym_tui.batch.executor import Executor, StopRequests
-from mlgym_tui.batch.gpus import GpuPool
 from mlgym_tui.batch.grid import Cell, check_agents, expand_grid, resolve_tasks
 from mlgym_tui.batch.job import EpisodeJob
 from mlgym_tui.batch.ledger import batch_lock, reconcile, write_manifest
 from mlgym_tui.batch.progress import BatchView, QuietView
 from mlgym_tui.batch.summary import manifest_data, summary_data
+from mlgym_tui.core.runtime.gpus import check_per_episode, device_pool
 from mlgym_tui.core.task_sources import load_task
 
 GUARD_GRACE = 600.0
@@ -53,6 +53,7 @@ class BatchOptions:
     total_cost_limit: float | None = None
     call_limits: dict[str, int] = field(default_factory=dict)
     gpus: list[str] = field(default_factory=list)
+    """``--gpus`` (device ids or ``["all"]``): the local executor shares them out to GPU tasks."""
     gpus_per_episode: int = 1
     cpus_per_episode: float = 1.0
     memory_per_episode: int | None = None
@@ -136,9 +137,9 @@ def build_executor(
     if options.call_limits or options.total_cost_limit is not None:
         providers = sorted({c.provider for c in cells if c.provider})
         gate = LocalGate(ctx, providers, options.call_limits, options.total_cost_limit)
-    pool = GpuPool(options.gpus)
-    if options.gpus:
-        pool.check(options.gpus_per_episode)
+    pool = device_pool(options.gpus)
+    if pool:
+        check_per_episode(pool, options.gpus_per_episode)
     executor = LocalExecutor(
         workers=options.workers,
         log_dir=state_dir / "logs",

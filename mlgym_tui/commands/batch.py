@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mlgym_tui.commands.episode_options import add_agent_options, add_memory_options, check_max_steps
+from mlgym_tui.commands.sandbox_options import add_gpu_options
 from mlgym_tui.core.errors import UserError
 
 RERUN_GROUPS = {"errors": frozenset({"exit_error", "exit_runtime", "exit_api"})}
@@ -35,9 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("--executor", choices=["local", "ray"], default="local", help="local process pool or Ray")
     e.add_argument("--workers", type=int, default=1, help="episodes at once (on Ray: most in flight)")
     e.add_argument("--backend", choices=["local", "docker"], default="local", help="sandbox of each episode")
-    e.add_argument("--gpus", default=None, metavar="all|0,1",
-                   help="GPU ids to share out (0,1,3; 4 is device 4) or all; local executor")
-    e.add_argument("--gpus-per-episode", type=int, default=1, help="GPUs for each episode of a GPU task")
     e.add_argument("--cpus-per-episode", type=float, default=1.0, help="CPUs each episode declares (Ray)")
     e.add_argument("--memory-per-episode", type=float, default=None, help="GiB each episode declares (Ray)")
     e.add_argument("--ray-address", default=None, help="join this Ray cluster (auto, HOST:PORT)")
@@ -58,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--max-concurrent-calls", default=None,
                    help="model calls at once per provider: N, or PROVIDER=N,... ('*' for the rest)")
     add_memory_options(p)
+    add_gpu_options(p, per_episode=1)
     o = p.add_argument_group("output")
     o.add_argument("-q", "--quiet", action="store_true", help="no progress while it runs")
     o.add_argument("--tui", action="store_true",
@@ -74,9 +73,9 @@ MAX_ATTEMPTS = 10_000
 
 def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions, imported lazily
     from mlgym_tui.batch.budget import parse_call_limits
-    from mlgym_tui.batch.gpus import parse_gpus
     from mlgym_tui.batch.grid import split_list
     from mlgym_tui.batch.runner import BatchOptions
+    from mlgym_tui.core.runtime.gpus import parse_gpus
 
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
@@ -104,7 +103,7 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
         cost_limit=args.cost_limit,
         total_cost_limit=args.total_cost_limit,
         call_limits=parse_call_limits(args.max_concurrent_calls),
-        gpus=parse_gpus(args.gpus),
+        gpus=parse_gpus(args.gpus) or [],
         gpus_per_episode=args.gpus_per_episode,
         cpus_per_episode=args.cpus_per_episode,
         memory_per_episode=int(args.memory_per_episode * 2**30) if args.memory_per_episode else None,

@@ -1,7 +1,7 @@
 """The docker backend's options, shared by every command that starts episodes (run, watch, batch …).
 
     parser = ...; add_sandbox_options(parser)
-    settings = sandbox_settings(args)      # a RuntimeSettings; the local backend ignores these fields
+    settings = sandbox_settings(args)      # a RuntimeSettings; the local backend uses only the GPU fields
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from mlgym_tui.core.runtime import RuntimeSettings
 
 
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
-    """``--image --network --memory-limit --cpus --pids-limit --gpus --gpus-per-episode`` (``--memory``
-    is the research-log option)."""
+    """``--image --network --memory-limit --cpus --pids-limit`` and the GPU options (``--memory`` is the
+    research-log option)."""
     group = parser.add_argument_group("docker sandbox (with --backend docker)")
     defaults = RuntimeSettings()
     group.add_argument("--image", default=defaults.image, help=f"task image (default {defaults.image})")
@@ -32,17 +32,27 @@ def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
         "--pids-limit", type=int, default=defaults.pids_limit,
         help=f"most processes in the container (default {defaults.pids_limit}; 0 for no limit)",
     )
-    group.add_argument("--gpus", default=None, metavar="all|0,1", help="GPUs for the container")
-    group.add_argument(
-        "--gpus-per-episode", type=int, default=None, metavar="N",
-        help="take N of the --gpus devices per episode, disjoint between parallel episodes on this host",
+    add_gpu_options(parser)
+
+
+def add_gpu_options(parser: argparse.ArgumentParser, *, per_episode: int | None = None) -> None:
+    """``--gpus --gpus-per-episode``, one meaning in every command (:mod:`mlgym_tui.core.runtime.gpus`).
+    A batch shares its devices out by default (``per_episode=1``); one episode gets them all."""
+    gpus = parser.add_argument_group("GPUs (both backends)")
+    gpus.add_argument("--gpus", default=None, metavar="all|0,1",
+                      help="GPU device ids (0,1; 4 is device 4) or all: the container's devices, or the local "
+                      "shell's CUDA_VISIBLE_DEVICES")
+    default = "" if per_episode is None else f"; default {per_episode}, for the episodes of GPU tasks"
+    gpus.add_argument(
+        "--gpus-per-episode", type=int, default=per_episode, metavar="N",
+        help=f"take N of the --gpus devices per episode, disjoint between parallel episodes on this host{default}",
     )
 
 
 def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None = None) -> RuntimeSettings:
     """Apply the options to ``settings`` (a new one by default); one-line errors for bad values, and,
     with ``--backend docker``, when the daemon or the image is missing."""
-    from mlgym_tui.core.runtime.docker_gpus import parse_gpus
+    from mlgym_tui.core.runtime.gpus import parse_gpus
 
     settings = settings or RuntimeSettings()
     settings.image = args.image

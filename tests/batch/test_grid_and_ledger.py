@@ -1,4 +1,5 @@
-"""The pieces a batch is built from: grid identity, resume bookkeeping, GPU leases, budget guards."""
+"""The pieces a batch is built from: grid identity, resume bookkeeping, budget guards (GPU leases are
+tests/core/runtime/test_gpus.py's)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.batch.budget import GatedAgent, LocalGate, parse_call_limits
-from mlgym_tui.batch.gpus import GpuPool, parse_gpus
 from mlgym_tui.batch.grid import Cell, check_agents, expand_grid, split_list
 from mlgym_tui.batch.ledger import PARTIAL_RESULT_FILE, STATUS_FILE, reconcile
 from mlgym_tui.batch.local import worker_context
@@ -34,7 +34,6 @@ def test_list_and_limit_parsing() -> None:
     assert split_list(["a,b", "b, c"]) == ["a", "b", "c"]
     assert parse_call_limits("4") == {"*": 4}
     assert parse_call_limits("openai=2,anthropic=1") == {"openai": 2, "anthropic": 1}
-    assert parse_gpus("0,2") == ["0", "2"] and parse_gpus("3") == ["3"]  # ids, as run/watch read them
     with pytest.raises(UserError):
         parse_call_limits("openai=none")
     with pytest.raises(UserError):
@@ -72,18 +71,6 @@ def test_reconcile_marks_unfinished_and_duplicates_and_keeps_finished(tmp_path: 
     again = reconcile(tmp_path, cells, "b2", rerun_statuses=frozenset({"exit_error"}))
     assert [f for f, _ in again.marked] == [errored]
     assert {c.key for c in again.todo} == {cells[1].key, cells[2].key, cells[3].key}
-
-
-def test_gpu_pool_leases_are_disjoint_and_returned() -> None:
-    pool = GpuPool(["0", "1", "2"])
-    a = pool.lease("a", 2)
-    assert not pool.fits(2) and pool.fits(1)
-    b = pool.lease("b", 1)
-    assert set(a).isdisjoint(b) and set(a) | set(b) == {"0", "1", "2"}
-    pool.release("a")
-    assert pool.fits(2) and pool.lease("c", 2) == ["0", "1"]
-    with pytest.raises(UserError):
-        pool.check(4)
 
 
 class _Costly:

@@ -35,6 +35,17 @@ class _Recorder(QuietView):
         self.running.pop(job.launch, None)
 
 
+@pytest.fixture(autouse=True)
+def private_gpu_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The executor leases devices on this host's lock files: private ones, so the fake devices here are
+    held by nobody else (the workers keep the shared cache and its task venvs)."""
+    from mlgym_tui.core.runtime import gpus
+
+    folder = tmp_path / "gpu-locks"
+    folder.mkdir()
+    monkeypatch.setattr(gpus, "lock_folder", lambda: folder)
+
+
 @pytest.fixture
 def gpu_task(tasks_root: Path) -> str:
     """prisonersDilemma marked as a GPU task, in a private tasks folder."""

@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.agents.episode import EpisodeOptions, build_episode
-from mlgym_tui.batch.gpus import parse_gpus as batch_gpus
 from mlgym_tui.cli import build_parser
 from mlgym_tui.commands.batch import options_from_args
 from mlgym_tui.commands.episode_options import episode_options
 from mlgym_tui.core.errors import UserError
-from mlgym_tui.core.runtime.docker_gpus import parse_gpus
 
 COMMON = ["--seed", "3", "--max-steps", "7", "--out", "somewhere", "--memory", "--memory-from", "a/run",
           "--gpus", "1,3"]
@@ -35,11 +33,14 @@ def test_run_watch_and_human_read_the_shared_options_alike() -> None:
 
 
 def test_one_meaning_of_gpus_everywhere() -> None:
-    assert parse_gpus("4") == ["4"] and batch_gpus("4") == ["4"]  # device 4, not four devices
-    assert parse_gpus("all") == ["all"]
+    for command in (["run", "prisonersDilemma"], ["watch", "prisonersDilemma"], ["human", "prisonersDilemma"]):
+        assert _options([*command, "--gpus", "4"]).settings.gpus == ["4"]  # device 4, not four devices
+    batch = options_from_args(build_parser().parse_args(["batch", "--tasks", "prisonersDilemma", "--agents",
+                                                         "baseline", "--out", "x", "--gpus", "4"]))
+    assert batch.gpus == ["4"]
     for bad in (",", "0,0"):
         with pytest.raises(UserError):
-            parse_gpus(bad)
+            _options(["run", "prisonersDilemma", "--gpus", bad])
 
 
 def test_a_bad_step_limit_is_one_line() -> None:

@@ -54,9 +54,10 @@ from mlgym_tui.core.runtime.docker_daemon import (
     remove_managed,
 )
 from mlgym_tui.core.runtime.docker_exec import ExecStream
-from mlgym_tui.core.runtime.docker_gpus import device_requests, lease_for
+from mlgym_tui.core.runtime.docker_gpus import device_requests
 from mlgym_tui.core.runtime.docker_shell import DockerShellTransport
 from mlgym_tui.core.runtime.docker_supervisor import Supervisor
+from mlgym_tui.core.runtime.gpus import lease_for
 from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
 from mlgym_tui.task_lib import TASK_LIB
 

@@ -19,7 +19,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mlgym_tui.core.errors import SandboxError
@@ -32,6 +32,7 @@ from mlgym_tui.core.runtime.episode_folders import (
     stop_reaper,
     sweep_stale_episodes,
 )
+from mlgym_tui.core.runtime.gpus import lease_for
 from mlgym_tui.core.runtime.host_files import read_regular, scan_tree
 from mlgym_tui.core.runtime.local_player import LocalPlayer
 from mlgym_tui.core.runtime.sandbox_files import SandboxFiles
@@ -237,6 +238,9 @@ class LocalRuntime:
         self._closed = False
         self._guard: DiskGuard | None = None
         self._in_command = False
+        self.gpus: list[str] | None = None
+        """The devices this episode holds (``CUDA_VISIBLE_DEVICES`` in its shell); set by :meth:`start`."""
+        self._release_gpus: Callable[[], None] = lambda: None
         check = sandbox.probe()
         self.sandbox = "bwrap" if check.available else "none"
         """What confines the agent: ``bwrap`` or ``none`` (bubblewrap cannot run here; see ``sandbox_note``)."""
@@ -314,13 +318,17 @@ class LocalRuntime:
             }
         )
         env.setdefault("LANG", "C.UTF-8")
+        if self.gpus and self.gpus != ["all"]:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(self.gpus)
         env.update(self.settings.env)
         return env
 
     # -- the Runtime protocol ------------------------------------------------------------------
     def start(self) -> None:
         """Ready the runtime. The shell itself starts with the first command, once the task's files are
-        in place, so its sandbox can bind the read-only ones read-only."""
+        in place, so its sandbox can bind the read-only ones read-only. The GPUs are leased now."""
+        if not self._started:
+            self.gpus, self._release_gpus = lease_for(self.settings.gpus, self.settings.gpus_per_episode)
         self._started = True
 
     def _ensure_shell(self) -> PersistentShell:
@@ -442,6 +450,7 @@ class LocalRuntime:
             shutil.rmtree(self.tmp_path, ignore_errors=True)
         if self._reaper is not None:
             stop_reaper(self._reaper)
+        self._release_gpus()
 
 
 def _run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> ExecResult:

@@ -1,5 +1,6 @@
 """GPUs on the docker backend. No GPU here: the checks are on what a container is *created* with (its
-device requests) and on the per-episode leases; docs/docker.md says how to check a GPU host for real."""
+device requests); the leases are tests/core/runtime/test_gpus.py's; docs/docker.md says how to check a
+GPU host for real."""
 
 from __future__ import annotations
 
@@ -7,36 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from mlgym_tui.core.errors import RuntimeUnavailable, UserError
 from mlgym_tui.core.runtime import RuntimeSettings
 from mlgym_tui.core.runtime.docker import DockerRuntime
-from mlgym_tui.core.runtime.docker_gpus import GpuLease, parse_gpus
 from tests.conftest import require_docker
 
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLGYM_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def test_gpu_option_values() -> None:
-    assert parse_gpus(None) is None and parse_gpus("all") == ["all"] and parse_gpus("0, 2") == ["0", "2"]
-    with pytest.raises(UserError):
-        parse_gpus(",")
-
-
-def test_parallel_episodes_get_disjoint_devices_and_wait_for_free_ones() -> None:
-    first = GpuLease(["0", "1", "2", "3"], 2)
-    second = GpuLease(["0", "1", "2", "3"], 2)
-    assert sorted(first.devices + second.devices) == ["0", "1", "2", "3"]
-    with pytest.raises(RuntimeUnavailable):
-        GpuLease(["0", "1", "2", "3"], 1, timeout=0.3, poll=0.1)
-    kept = list(first.devices)
-    first.release()
-    third = GpuLease(["0", "1", "2", "3"], 2, timeout=1)
-    assert sorted(third.devices) == sorted(kept)
-    with pytest.raises(UserError):
-        GpuLease(["0"], 2)
 
 
 def created_device_requests(settings: RuntimeSettings) -> tuple[DockerRuntime, list[dict]]:
