@@ -45,7 +45,15 @@ class EpisodeOptions:
     def make_agent(self) -> Agent:
         from mlgym_tui.agents.registry import make_agent
 
-        return make_agent(self.agent, config=self.config, model=self.model, base_url=self.base_url)
+        agent = make_agent(self.agent, config=self.config, model=self.model, base_url=self.base_url)
+        check = getattr(agent, "check", None)
+        if callable(check):  # a model server that cannot be reached is a mistake in the options, said now
+            try:
+                check()
+            except Exception:
+                agent.close()
+                raise
+        return agent
 
 
 def build_episode(

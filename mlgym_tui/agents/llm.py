@@ -120,6 +120,12 @@ class LLMAgent:
             end.usage = self._usage_since(before)
             raise
 
+    def check(self) -> None:
+        """Before the episode: the model's server can be reached (a one-line error otherwise)."""
+        check = getattr(self._model, "check", None)
+        if callable(check):
+            check()
+
     def close(self) -> None:
         self._model.close()
 

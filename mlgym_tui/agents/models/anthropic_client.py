@@ -12,10 +12,12 @@ from typing import Any
 
 from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import (
+    CHECK_TIMEOUT,
     Message,
     ModelReply,
     answer_budget,
     call_sdk,
+    check_server,
     resolve_pricing,
     sent_settings,
     with_retries,
@@ -47,6 +49,8 @@ class AnthropicModel:
         self.name = f"anthropic:{model}"
         self.config = config
         env_name = config.api_key_env or "ANTHROPIC_API_KEY"
+        self._key_env = env_name
+        self._base_url = base_url
         self._key = os.environ.get(env_name)
         if not self._key:
             raise ConfigError(f"model {self.name}: set the {env_name} environment variable to your API key")
@@ -103,6 +107,13 @@ class AnthropicModel:
         cost = self.pricing.cost(tokens_in, tokens_out) if self.pricing else 0.0
         truncated = response.stop_reason == "max_tokens"
         return ModelReply("".join(texts), command, tokens_in, tokens_out, cost, retries, truncated)
+
+    def check(self, timeout: float = CHECK_TIMEOUT) -> None:
+        """Fail with one line when the server cannot be used (see :func:`check_server`)."""
+        check_server(
+            self._anthropic, self._client, name=self.name, key_env=self._key_env, base_url=self._base_url,
+            timeout=timeout,
+        )
 
     def close(self) -> None:
         self._client.close()

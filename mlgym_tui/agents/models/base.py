@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from mlgym_tui.agents.models.prices import price_for
+from mlgym_tui.core.errors import ConfigError
 from mlgym_tui.core.exits import ContextWindowExceeded, ModelAPIError
 
 Message = dict[str, str]
@@ -48,6 +49,9 @@ class Model(Protocol):
 
     def close(self) -> None:
         """Release connections and servers."""
+
+    # Optional: ``check() -> None`` raises a one-line ``ConfigError`` when the model's server cannot be
+    # used at all (clients of a remote server have it; :func:`check_server`). Episodes call it first.
 
 
 @dataclass(frozen=True)
@@ -173,3 +177,36 @@ def call_sdk(sdk: Any, create: Callable[..., T], params: dict[str, Any], *, key:
         if exc.status_code in (400, 413) and is_context_overflow(message):
             raise context_error(message) from None
         raise ModelAPIError(f"{name}: {message[:500]}") from None
+
+
+CHECK_TIMEOUT = 10.0
+"""Seconds the server may take to answer the check before an episode (a model list, not a generation)."""
+
+
+def check_server(
+    sdk: Any, client: Any, *, name: str, key_env: str, base_url: str | None, timeout: float = CHECK_TIMEOUT
+) -> None:
+    """Fail before the episode when the model's server cannot be used at all: nothing listens at the
+    address (a wrong ``--base-url``, a server not started, an unknown host), it does not answer within
+    ``timeout``, or it refuses the key (401). Otherwise the first model call would retry for minutes and
+    end the episode as ``exit_api`` with the untouched starter code submitted, a run that counts in the
+    scores. The check lists the models (free, no tokens); any other HTTP answer (404 from a server without
+    that endpoint, 403 from a key allowed to generate but not to list) shows the server is there.
+    """
+    where = str(client.base_url)
+    fix = "check --base-url and that the server is running" if base_url else "check the network connection"
+    try:
+        client.with_options(timeout=timeout, max_retries=0).models.list()
+    except sdk.APITimeoutError:
+        raise ConfigError(
+            f"model {name}: the server at {where} did not answer within {timeout:g} s; {fix}"
+        ) from None
+    except sdk.APIConnectionError as exc:
+        cause = str(exc.__cause__ or exc) or type(exc.__cause__ or exc).__name__
+        raise ConfigError(
+            f"model {name}: cannot reach the server at {where} ({cause}); {fix}"
+        ) from None
+    except sdk.AuthenticationError:
+        raise ConfigError(f"model {name}: the server at {where} refused the API key (401); check {key_env}") from None
+    except sdk.APIStatusError:
+        pass

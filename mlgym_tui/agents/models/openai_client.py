@@ -13,10 +13,12 @@ from typing import Any
 
 from mlgym_tui.agents.config import ModelConfig
 from mlgym_tui.agents.models.base import (
+    CHECK_TIMEOUT,
     Message,
     ModelReply,
     answer_budget,
     call_sdk,
+    check_server,
     resolve_pricing,
     sent_settings,
     with_retries,
@@ -56,6 +58,8 @@ class OpenAIModel:
         self.config = config
         self.base_url = base_url
         env_name = config.api_key_env or "OPENAI_API_KEY"
+        self._key_env = env_name
+        self._base_url = base_url
         self._key = os.environ.get(env_name)
         if not self._key:
             if base_url is None:
@@ -117,6 +121,13 @@ class OpenAIModel:
         cost = self.pricing.cost(tokens_in, tokens_out) if self.pricing else 0.0
         truncated = choice.finish_reason == "length"
         return ModelReply(text, command, tokens_in, tokens_out, cost, retries, truncated)
+
+    def check(self, timeout: float = CHECK_TIMEOUT) -> None:
+        """Fail with one line when the server cannot be used (see :func:`check_server`)."""
+        check_server(
+            self._openai, self._client, name=self.name, key_env=self._key_env, base_url=self._base_url,
+            timeout=timeout,
+        )
 
     def close(self) -> None:
         self._client.close()
