@@ -49,16 +49,17 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_episode_options(parser: argparse.ArgumentParser, *, agent: bool = True, out: str = "runs") -> None:
+def add_episode_options(parser: argparse.ArgumentParser, *, agent: bool = True, out: str | None = "runs") -> None:
     """Everything about one episode but the task: agent (``agent=False``: the command fixes it), sandbox,
-    seed, limits, memory, docker options."""
+    seed, limits, memory, docker options. ``out=None``: the command picks a temporary folder."""
     if agent:
         add_agent_options(parser)
     parser.add_argument(
         "--backend", choices=["local", "docker"], default="local",
         help="sandbox: local (a bash in a temp folder) or docker (a container); default local",
     )
-    parser.add_argument("--out", default=out, help=f"folder for run folders (default: ./{out})")
+    where = "a temporary folder" if out is None else f"./{out}"
+    parser.add_argument("--out", default=out, help=f"folder for run folders (default: {where})")
     parser.add_argument("--seed", type=int, default=0, help="episode seed (default 0)")
     parser.add_argument("--max-steps", type=int, default=None, help="override the task's step limit")
     add_memory_options(parser)
@@ -76,7 +77,7 @@ def episode_options(args: argparse.Namespace, task: str | None = None, agent: st
 
     check_max_steps(args.max_steps)
     return EpisodeOptions(
-        task=task or args.task,
+        task=args.task if task is None else task,
         agent=agent or getattr(args, "agent", "baseline"),
         config=list(getattr(args, "config", []) or []),
         model=getattr(args, "model", None),

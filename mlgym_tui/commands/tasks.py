@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from pathlib import Path
+from dataclasses import replace
 
+from mlgym_tui.commands.episode_options import add_episode_options, episode_options
 from mlgym_tui.commands.progress import log
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.task import TaskConfig
@@ -19,18 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="list, show or check tasks",
         description="list: every task with its metric and baseline. show ID: the task text "
         "and settings. check [ID]: run the baseline and compare its score with "
-        "the recorded one (fails beyond the task's tolerance).",
+        "the recorded one (fails beyond the task's tolerance); the episode options below are run's "
+        "and apply to check.",
     )
     tasks.add_argument("action", nargs="?", choices=["list", "show", "check"], help="default: list")
     tasks.add_argument("id", nargs="?", help="task id (show, check)")
     tasks.add_argument("--json", action="store_true", help="list as JSON")
     tasks.add_argument("--static", action="store_true", help="check: validate configs only, run nothing")
-    tasks.add_argument(
-        "--backend", choices=["local", "docker"], default="local", help="check: sandbox backend"
-    )
-    tasks.add_argument(
-        "--out", default=None, help="check: where to keep the run folders (default: a temp folder)"
-    )
+    add_episode_options(tasks, agent=False, out=None)  # check: the baseline's episodes
     tasks.set_defaults(func=cmd_tasks)
 
 
@@ -109,9 +106,17 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     raise UserError(f"unknown tasks action {action!r}: use list, show or check")
 
 
+def check_options(args: argparse.Namespace):  # noqa: ANN201 - EpisodeOptions, imported lazily
+    """The baseline episode ``tasks check`` runs for each task, from the shared episode options (the run
+    folders go to a temporary folder unless ``--out`` says where)."""
+    if args.out is None:
+        args.out = tempfile.mkdtemp(prefix="mlgym-check-")
+    return episode_options(args, task=args.id or "", agent="baseline")
+
+
 def _tasks_check(args: argparse.Namespace) -> int:
     from mlgym_tui.agents.baseline import BaselineAgent
-    from mlgym_tui.agents.episode import EpisodeOptions, build_episode
+    from mlgym_tui.agents.episode import build_episode
     from mlgym_tui.core.runner import run_episode
 
     ids = [args.id] if args.id else task_ids()
@@ -121,13 +126,12 @@ def _tasks_check(args: argparse.Namespace) -> int:
             task.render_description()
             print(f"{task.id}: config ok")
         return 0
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="mlgym-check-"))
+    options = check_options(args)
     failed = 0
     rows = []
     for task in tasks:
         folder, result = run_episode(
-            build_episode(EpisodeOptions(task.id, backend=args.backend, out=out), task=task, agent=BaselineAgent(),
-                          via="tasks check"),
+            build_episode(replace(options, task=task.id), task=task, agent=BaselineAgent(), via="tasks check"),
             log=log,
         )
         expected = task.baseline_score
@@ -155,5 +159,5 @@ def _tasks_check(args: argparse.Namespace) -> int:
             ]
         )
     print(_table(rows, ["task", "metric", "measured", "recorded", "time", "verdict"]))
-    print(f"run folders under {out}")
+    print(f"run folders under {options.out}")
     return 1 if failed else 0

@@ -3,6 +3,7 @@ way, and every episode is assembled by ``build_episode``."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from mlgym_tui.agents.episode import EpisodeOptions, build_episode
 from mlgym_tui.cli import build_parser
 from mlgym_tui.commands.batch import options_from_args
 from mlgym_tui.commands.episode_options import episode_options
+from mlgym_tui.commands.tasks import check_options
 from mlgym_tui.core.errors import UserError
+from tests.helpers import cli, read_jsonl
 
 COMMON = ["--seed", "3", "--max-steps", "7", "--out", "somewhere", "--memory", "--memory-from", "a/run",
           "--gpus", "1,3"]
@@ -30,6 +33,16 @@ def test_run_watch_and_human_read_the_shared_options_alike() -> None:
     assert run.settings.gpus == ["1", "3"]
     human = episode_options(build_parser().parse_args(["human", "prisonersDilemma", *COMMON]), agent="human")
     assert (human.agent, human.seed, human.max_steps, human.memory) == ("human", 3, 7, True)
+
+
+def test_tasks_check_reads_the_shared_options_as_run_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = build_parser().parse_args(["tasks", "check", "prisonersDilemma", *COMMON, "--backend", "local"])
+    assert check_options(args) == _options(["run", "prisonersDilemma", *COMMON])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    default = check_options(build_parser().parse_args(["tasks", "check"]))
+    assert default.out.is_dir() and default.out.parent == tmp_path  # a fresh temporary folder
+    with pytest.raises(UserError, match="--max-steps 0"):
+        check_options(build_parser().parse_args(["tasks", "check", "--max-steps", "0"]))
 
 
 def test_one_meaning_of_gpus_everywhere() -> None:
@@ -63,3 +76,13 @@ def test_the_builder_records_the_agent_config_and_the_memory_choice(tmp_path: Pa
     assert spec.limits.max_steps == 9 and spec.memory and spec.memory_dir == tmp_path / "notes"
     assert spec.config["agent"] == "sweep" and spec.config["batch"] == {"cell": "c"}
     assert spec.config["agent_config"] == getattr(spec.agent, "describe", lambda: ["max_evals=2"])()
+
+
+def test_tasks_check_runs_the_baseline_with_the_given_options(tmp_path: Path) -> None:
+    proc = cli("tasks", "check", "prisonersDilemma", "--out", str(tmp_path), "--seed", "2", "--max-steps", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert "ok" in proc.stdout.splitlines()[2]
+    (folder,) = (tmp_path / "prisonersDilemma" / "baseline").iterdir()
+    header = read_jsonl(folder / "trajectory.jsonl")[0]
+    assert folder.name.endswith("-s2") and header["config"]["via"] == "tasks check"
+    assert header["config"]["max_steps"] == 5
