@@ -9,6 +9,7 @@ of 30 cards cost seconds); only the last ``keep`` steps are rendered, the trajec
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -51,6 +52,16 @@ SET_ASIDE = {"rejected": "✖ rejected", "dropped": "✖ dropped (a person took 
 replaced by its next proposal for the same step."""
 
 
+MARKDOWN = re.compile(r"[*_`#|\[\]<>~]|^\s*(?:[-+]|\d+[.)])\s", re.MULTILINE)
+"""Text that may be Markdown: emphasis, code, headings, tables, links, HTML, lists."""
+
+
+def prose(text: str) -> RenderableType:
+    """A thought or task text: Markdown when it has Markdown's marks, else plain text with its line breaks.
+    Rich's Markdown costs about five times a Text to lay out, and a replay lays out every card of the
+    panel on its first render."""
+    return Markdown(text) if MARKDOWN.search(text) else Text(text)
+
 @dataclass
 class StepNote:
     """What the panel knows about one step."""
@@ -86,7 +97,7 @@ class StepNote:
             head.append(" · " + " · ".join(extras), style=theme_style(variables, "foreground-muted", "foreground"))
         parts: list[RenderableType] = [head]
         if self.body:
-            parts.append(Markdown(self.body))
+            parts.append(prose(self.body))
         muted = theme_style(variables, "foreground-muted", "foreground")
         for label, thought, action in self.set_aside:
             parts.append(Text(f"{label} — the agent proposed:", style=theme_style(variables, "warning", bold=True)))
@@ -94,7 +105,7 @@ class StepNote:
                 parts.append(Text(thought.strip(), style=muted))
             parts.append(Text(action.rstrip(), style=muted + Style(strike=True)))
         if self.thought and not self.by_human:
-            parts.append(Markdown(self.thought.strip()))
+            parts.append(prose(self.thought.strip()))
         if self.action:
             panel = theme_color(variables, "panel")
             parts.append(Syntax(self.action.rstrip(), "bash", theme=syntax_theme(variables), word_wrap=True,
