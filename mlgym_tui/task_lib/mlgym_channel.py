@@ -30,13 +30,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 MAX_LINE = 64 << 20
 """Longest JSON line accepted (bytes)."""
 MAX_ARRAY_BYTES = 1 << 30
 """Most array bytes accepted in one message."""
-_DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "float16", "float32", "float64"}
+_DTYPES = {"bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "float16", "float32",
+           "float64"}
 
 
 class ChannelError(Exception):
@@ -385,3 +386,57 @@ def play_matches(
             view.append((col, row))
             append.append([row, col])
     return [t / rounds for t in totals]
+
+
+class LockstepEnv(Protocol):
+    """What :func:`play_episodes` steps: a batch of episodes the judge owns (its environments, seeds and
+    random keys). ``reset`` and ``step`` return the next request's fields for the player: ``"obs"`` (one
+    row per episode) and whatever else the player needs (e.g. ``"keys"``, the policy's random keys)."""
+
+    def reset(self) -> dict[str, Any]: ...
+
+    def step(self, actions: Any) -> tuple[dict[str, Any], Any, Any]:
+        """Step every episode with its action; returns (next request fields, rewards, ended)."""
+        ...
+
+
+def check_discrete_actions(value: Any, count: int, num_actions: int, running: Any) -> Any:
+    """The player's ``actions`` as int32, or ValueError with the reason: an integer array of ``count``
+    entries, each in ``0..num_actions - 1`` where its episode is still running (a finished episode's action
+    is never used)."""
+    import numpy as np
+
+    if type(value).__module__ != "numpy" or not hasattr(value, "dtype"):
+        raise ValueError("the player answered without an array of actions")
+    if value.dtype.kind not in "iu":
+        raise ValueError(f"act must return one integer action, got {value.dtype}")
+    if value.shape != (count,):
+        raise ValueError(f"the player answered with actions of shape {tuple(value.shape)}, not ({count},)")
+    bad = running & ((value < 0) | (value >= num_actions))
+    if bad.any():
+        raise ValueError(f"act returned an action outside 0..{num_actions - 1} "
+                         f"({int(value[bad][0])} in episode {int(np.flatnonzero(bad)[0]) + 1})")
+    return np.clip(value, 0, num_actions - 1).astype(np.int32)
+
+
+def play_episodes(player: Player, env: LockstepEnv, max_steps: int, num_actions: int) -> tuple[Any, int]:
+    """Judge side of the discrete-action RL tasks: run every episode of ``env`` in lockstep, one request
+    to the player per step for all of them (``{"op": "act", "obs": ..., ...}`` -> ``{"actions": ...}``),
+    until every episode ended or ``max_steps`` steps. An episode's return is the sum of its rewards up to
+    and including the step it ended on; the judge alone counts it. Returns (float32 returns, steps).
+    ChannelError / PlayerError / ValueError propagate to the judge."""
+    import numpy as np
+
+    request = env.reset()
+    count = len(request["obs"])
+    returns = np.zeros(count, np.float32)
+    done = np.zeros(count, bool)
+    steps = 0
+    while steps < max_steps and not done.all():
+        reply = player.ask({"op": "act", **request})
+        actions = check_discrete_actions(reply.get("actions"), count, num_actions, ~done)
+        request, rewards, ended = env.step(actions)
+        returns += np.where(done, np.float32(0), np.asarray(rewards, np.float32))
+        done |= np.asarray(ended, bool)
+        steps += 1
+    return returns, steps

@@ -1,18 +1,21 @@
 """Scores the policy in the workspace on gymnax's Breakout-MinAtar; prints {"Reward Mean": ..., ...}.
 
-Loads policy.py (by path) and checkpoint.pkl ({"params": pytree of arrays}) from the workspace, then runs
-EPISODES full episodes (up to the environment's 1,000-step limit) with fixed seeds, all episodes at once
-(vmap) inside one jit-compiled scan. An episode's return is the sum of its rewards until it terminates or
-is truncated. An invalid submission exits 1 with the reason on stderr.
+This judge owns the environments, their seeds and the returns: it runs EPISODES episodes with fixed seeds
+(up to the environment's 1,000-step limit), all at once, and sends every episode's observation in one
+batch per step to the player (``player.py``, in its own sandboxed process: ``policy.py`` and
+``checkpoint.pkl`` from the workspace), together with each episode's random key for ``act``; the player
+answers one action per episode. An episode's return is the sum of its rewards until it terminates or is
+truncated. Only this process counts them and prints the metrics. An invalid submission exits 1 with the
+reason on stderr.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pickle
 import sys
 from pathlib import Path
+
+from mlgym_channel import ChannelError, PlayerError, open_player, play_episodes
 
 ENV_NAME = "Breakout-MinAtar"
 EPISODES = 256
@@ -25,93 +28,67 @@ def fail(reason: str) -> None:
     sys.exit(1)
 
 
-def describe(exc: BaseException) -> str:
-    """The exception's type and message (without notes such as JAX's traceback-filtering one)."""
-    return f"{type(exc).__name__}: {exc}"[:500]
+class GymnaxEpisodes:
+    """EPISODES seeded episodes of one gymnax environment, stepped together. The random keys follow one
+    chain per episode: ``k_reset, key = split(key)`` at the start, then at every step
+    ``key, k_act, k_step = split(key, 3)``: ``k_act`` goes to the policy, ``k_step`` to the environment."""
 
+    def __init__(self, name: str, episodes: int, seed: int) -> None:
+        import gymnax
+        import jax
 
-def load_submission(workspace: Path):
-    source, checkpoint = workspace / "policy.py", workspace / "checkpoint.pkl"
-    for path in (source, checkpoint):
-        if not path.is_file():
-            fail(f"{path.name} not found in the workspace (run the training script to write checkpoint.pkl)")
-    sys.path.insert(0, str(workspace))
-    spec = importlib.util.spec_from_file_location("submitted_policy", source)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    except Exception as exc:  # noqa: BLE001 - the agent's code may raise anything
-        fail(f"importing policy.py failed: {describe(exc)}")
-    for name in ("act", "initial_carry"):
-        if not callable(getattr(module, name, None)):
-            fail(f"policy.py does not define a function {name}()")
-    try:
-        with checkpoint.open("rb") as f:
-            saved = pickle.load(f)
-    except Exception as exc:  # noqa: BLE001
-        fail(f"checkpoint.pkl could not be read: {describe(exc)}")
-    if not isinstance(saved, dict) or "params" not in saved:
-        fail("checkpoint.pkl must hold a dict with the key 'params'")
-    return module, saved["params"]
+        self.env, self.params = gymnax.make(name)
+        self.num_actions = int(self.env.action_space(self.params).n)
+        self.max_steps = int(self.params.max_steps_in_episode)
+        self._jax = jax
+        self._keys = jax.random.split(jax.random.key(seed), episodes)
+        self._start = jax.jit(jax.vmap(self._start_one))
+        self._advance = jax.jit(jax.vmap(self._advance_one))
+        self._state = self._key = self._k_step = None
+
+    def _start_one(self, key):
+        split = self._jax.random.split
+        k_reset, key = split(key)
+        obs, state = self.env.reset(k_reset, self.params)
+        key, k_act, k_step = split(key, 3)
+        return obs, state, key, k_act, k_step
+
+    def _advance_one(self, state, k_step, key, action):
+        obs, state, reward, terminated, truncated, _ = self.env.step(k_step, state, action, self.params)
+        key, k_act, k_step = self._jax.random.split(key, 3)
+        return obs, state, reward, terminated | truncated, key, k_act, k_step
+
+    def _request(self, obs, k_act) -> dict:
+        import numpy as np
+
+        return {"obs": np.asarray(obs), "keys": np.asarray(self._jax.random.key_data(k_act))}
+
+    def reset(self) -> dict:
+        obs, self._state, self._key, k_act, self._k_step = self._start(self._keys)
+        return self._request(obs, k_act)
+
+    def step(self, actions):
+        obs, self._state, reward, ended, self._key, k_act, self._k_step = self._advance(
+            self._state, self._k_step, self._key, actions)
+        return self._request(obs, k_act), reward, ended
 
 
 def main() -> None:
     workspace = Path.cwd()
-    module, raw_params = load_submission(workspace)
-    import gymnax
-    import jax
-    import jax.numpy as jnp
-
-    env, env_params = gymnax.make(ENV_NAME)
-    num_actions = env.action_space(env_params).n
-    try:
-        params = jax.tree.map(jnp.asarray, raw_params)
-    except Exception as exc:  # noqa: BLE001
-        fail(f"the params in checkpoint.pkl are not a pytree of arrays: {describe(exc)}")
-
-    def episode(key):
-        k_reset, key = jax.random.split(key)
-        obs, state = env.reset(k_reset, env_params)
-        carry = module.initial_carry(params)
-
-        def step(c, _):
-            obs, state, carry, key, done, ret, bad = c
-            key, k_act, k_step = jax.random.split(key, 3)
-            action, carry = module.act(params, obs, carry, k_act)
-            action = jnp.asarray(action)
-            bad = bad | (~done & ((action < 0) | (action >= num_actions)))
-            obs, state, reward, term, trunc, _ = env.step(k_step, state, action, env_params)
-            ret = ret + jnp.where(done, 0.0, reward)
-            done = done | term | trunc
-            return (obs, state, carry, key, done, ret, bad), None
-
-        init = (obs, state, carry, key, jnp.array(False), jnp.array(0.0), jnp.array(False))
-        (_, _, _, _, done, ret, bad), _ = jax.lax.scan(step, init, None, env_params.max_steps_in_episode)
-        return ret, done, bad
-
-    # One traced call first, so a malformed policy fails with a clear message, not deep in the scan.
-    probe_obs, probe_state = env.reset(jax.random.key(0), env_params)
-    try:
-        out = jax.eval_shape(module.act, params, probe_obs, module.initial_carry(params), jax.random.key(0))
-    except Exception as exc:  # noqa: BLE001
-        fail(f"act(params, obs, carry, key) failed: {describe(exc)}")
-    if not (isinstance(out, tuple) and len(out) == 2):
-        fail("act(params, obs, carry, key) must return a pair (action, carry)")
-    action = out[0]
-    if getattr(action, "shape", None) != () or not jnp.issubdtype(action.dtype, jnp.integer):
-        fail(f"act must return one integer action, got {getattr(action, 'dtype', type(action).__name__)} "
-             f"of shape {getattr(action, 'shape', '?')}")
-    try:
-        returns, done, bad = jax.jit(jax.vmap(episode))(jax.random.split(jax.random.key(SEED), EPISODES))
-    except Exception as exc:  # noqa: BLE001
-        fail(f"running the policy failed: {describe(exc)}")
-    if bool(bad.any()):
-        fail(f"act returned an action outside 0..{num_actions - 1}")
-    print(json.dumps({
-        "Reward Mean": round(float(returns.mean()), 6),
-        "Reward Std": round(float(returns.std()), 6),
-    }))
+    for name in ("policy.py", "checkpoint.pkl"):
+        if not (workspace / name).is_file():
+            fail(f"{name} not found in the workspace (run the training script to write checkpoint.pkl)")
+    episodes = GymnaxEpisodes(ENV_NAME, EPISODES, SEED)
+    with open_player() as player:
+        try:
+            player.ask({"op": "load"})
+            returns, _ = play_episodes(player, episodes, episodes.max_steps, episodes.num_actions)
+        except PlayerError as exc:
+            fail(exc.detail)
+        except (ChannelError, ValueError) as exc:
+            fail(str(exc))
+    returns = returns.astype("float64")
+    print(json.dumps({"Reward Mean": round(float(returns.mean()), 6), "Reward Std": round(float(returns.std()), 6)}))
 
 
 if __name__ == "__main__":
