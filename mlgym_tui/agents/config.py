@@ -67,11 +67,12 @@ class ModelConfig(_Strict):
     """Which model, where, and how to call it."""
 
     name: str = "openai:gpt-4o"
-    """``openai:MODEL``, ``anthropic:MODEL``, ``local:smollm2``, or a bare model name with ``base_url``."""
+    """``PROVIDER:MODEL`` for a provider of :mod:`mlgym_tui.agents.models.providers` (``openai:gpt-4o``,
+    ``anthropic:…``, ``local:smollm2``), or a bare model name with ``base_url``."""
     base_url: str | None = None
     """An OpenAI-compatible server (vLLM, llama.cpp, Ollama …); the ``openai`` client is used."""
     api_key_env: str | None = None
-    """Name of the environment variable holding the key (default: ``OPENAI_API_KEY`` /
+    """Name of the environment variable holding the key (default: the provider's, ``OPENAI_API_KEY`` /
     ``ANTHROPIC_API_KEY``). The key itself is never configurable, so it is never recorded."""
     temperature: float | None = 0.0
     top_p: float | None = None

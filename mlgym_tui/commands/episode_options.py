@@ -20,9 +20,9 @@ def add_agent_options(parser: argparse.ArgumentParser, *, agent: bool = True) ->
     batch takes ``--agents``/``--models`` lists and only the layers and the server from here)."""
     if agent:
         parser.add_argument("--agent", default="baseline", help="agent name or module:Class (default: baseline)")
-        parser.add_argument(
-            "--model", default=None, help="model for LLM agents: openai:M, anthropic:M, local:smollm2"
-        )
+        from mlgym_tui.agents.models.providers import model_forms
+
+        parser.add_argument("--model", default=None, help=f"model for LLM agents: {model_forms()}")
     parser.add_argument(
         "-c", "--config", action="append", default=[], metavar="FILE|KEY=VALUE",
         help="agent config layer, repeatable: a YAML file merged over the agent's config, or a dotted "

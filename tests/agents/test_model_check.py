@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from mlgym_tui.agents.config import ModelConfig
-from mlgym_tui.agents.models.anthropic_client import AnthropicModel
-from mlgym_tui.agents.models.openai_client import OpenAIModel
+from mlgym_tui.agents.models import make_model
 from mlgym_tui.core.errors import ConfigError
 from tests.agents.fake_llm_servers import Turn, answer, scripted_server
 from tests.helpers import cli
@@ -38,8 +37,8 @@ def model(protocol: str, url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     if protocol == "openai":
-        return OpenAIModel("m", ModelConfig(name="m", base_url=url), base_url=url)
-    return AnthropicModel("claude-test", ModelConfig(name="anthropic:claude-test"), base_url=url)
+        return make_model(ModelConfig(name="m", base_url=url))
+    return make_model(ModelConfig(name="anthropic:claude-test", base_url=url))
 
 
 @contextmanager

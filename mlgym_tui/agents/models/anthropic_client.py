@@ -38,20 +38,18 @@ COMMAND_TOOL = {
 class AnthropicModel:
     """``anthropic:MODEL``."""
 
-    def __init__(self, model: str, config: ModelConfig, base_url: str | None = None) -> None:
-        try:
-            import anthropic
-        except ImportError as exc:
-            raise ConfigError("LLM agents need the model SDKs: pip install 'mlgym-tui[llm]'") from exc
+    def __init__(self, model: str, config: ModelConfig) -> None:
+        import anthropic
 
         self._anthropic = anthropic
         self.model = model
-        self.name = f"anthropic:{model}"
+        self.name = config.name
         self.config = config
-        env_name = config.api_key_env or "ANTHROPIC_API_KEY"
+        base_url = config.base_url
+        env_name = config.api_key_env
         self._key_env = env_name
         self._base_url = base_url
-        self._key = os.environ.get(env_name)
+        self._key = os.environ.get(env_name) if env_name else None
         if not self._key:
             raise ConfigError(f"model {self.name}: set the {env_name} environment variable to your API key")
         self.pricing, window = resolve_pricing(self.name, config.prices)

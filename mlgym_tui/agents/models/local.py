@@ -95,8 +95,6 @@ class LocalServer:
     """The llama.cpp server child process for one GGUF, on a free loopback port."""
 
     def __init__(self, gguf: Path, n_ctx: int, threads: int = 1, start_timeout: float = 120) -> None:
-        if importlib.util.find_spec("xllamacpp") is None:
-            raise ConfigError("local models need the optional extra: pip install 'mlgym-tui[local-llm]'")
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "mlgym_tui.agents.models.llamacpp_server", "--model", str(gguf),
@@ -149,12 +147,12 @@ class LocalModel:
     def __init__(self, name: str, config: ModelConfig) -> None:
         if name not in LOCAL_MODELS:
             raise ConfigError(f"unknown local model {name!r}; known: {', '.join(LOCAL_MODELS)}")
-        self.name = f"local:{name}"
+        self.name = config.name
         n_ctx = config.context_window or LOCAL_MODELS[name]
         self._server = LocalServer(find_gguf(), n_ctx)
         try:
-            local_config = config.model_copy(update={"context_window": n_ctx, "api_key_env": "MLGYM_NO_KEY"})
-            self._client = OpenAIModel(name, local_config, base_url=f"{self._server.url}/v1", label=self.name)
+            served = {"context_window": n_ctx, "api_key_env": None, "base_url": f"{self._server.url}/v1"}
+            self._client = OpenAIModel(name, config.model_copy(update=served))
         except BaseException:
             self._server.close()
             raise

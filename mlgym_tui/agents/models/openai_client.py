@@ -44,23 +44,21 @@ NO_KEY = "not-needed"
 
 
 class OpenAIModel:
-    """``openai:MODEL`` or ``MODEL`` at ``base_url``."""
+    """``openai:MODEL``, or ``MODEL`` at ``config.base_url`` (where a key is optional)."""
 
-    def __init__(self, model: str, config: ModelConfig, base_url: str | None = None, label: str | None = None) -> None:
-        try:
-            import openai
-        except ImportError as exc:
-            raise ConfigError("LLM agents need the model SDKs: pip install 'mlgym-tui[llm]'") from exc
+    def __init__(self, model: str, config: ModelConfig) -> None:
+        import openai
 
         self._openai = openai
         self.model = model
-        self.name = label or (f"openai:{model}" if base_url is None else model)
+        self.name = config.name
         self.config = config
+        base_url = config.base_url
         self.base_url = base_url
-        env_name = config.api_key_env or "OPENAI_API_KEY"
+        env_name = config.api_key_env
         self._key_env = env_name
         self._base_url = base_url
-        self._key = os.environ.get(env_name)
+        self._key = os.environ.get(env_name) if env_name else None
         if not self._key:
             if base_url is None:
                 raise ConfigError(f"model {self.name}: set the {env_name} environment variable to your API key")
