@@ -14,6 +14,7 @@ from typing import Any
 
 from mlgym_tui.core.errors import RuntimeUnavailable
 from mlgym_tui.core.runtime.base import RuntimeSettings
+from mlgym_tui.core.runtime.proc_stat import read_stat
 
 LABEL_MANAGED = "mlgym-tui.managed"
 LABEL_EPISODE = "mlgym-tui.episode"
@@ -72,12 +73,8 @@ def owner_label(pid: int | None = None) -> str:
 
 
 def _start_time(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-        return data[data.rfind(b")") + 2 :].split()[19].decode()
-    except (OSError, IndexError):
-        return "?"
+    stat = read_stat(pid)
+    return stat.start_time if stat else "?"
 
 
 def _owner_is_gone(label: str | None) -> bool:

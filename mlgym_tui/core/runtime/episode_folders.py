@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mlgym_tui.core.runtime.proc_stat import read_stat
+
 EPISODE_PREFIX = "mlgym-episode-"
 OWNER_FILE = ".owner"
 UNOWNED_AGE = 24 * 3600
@@ -29,13 +31,8 @@ _swept = False
 
 
 def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return None
-    return stat[stat.rfind(b")") + 2 :].split()[19].decode()
+    stat = read_stat(pid)
+    return stat.start_time if stat else None
 
 
 def make_episode_root() -> Path:

@@ -35,6 +35,7 @@ from mlgym_tui.core.runtime.episode_folders import (
 from mlgym_tui.core.runtime.gpus import lease_for
 from mlgym_tui.core.runtime.host_files import read_regular, scan_tree
 from mlgym_tui.core.runtime.local_player import LocalPlayer
+from mlgym_tui.core.runtime.proc_stat import descendants, session_groups
 from mlgym_tui.core.runtime.sandbox_files import SandboxFiles
 from mlgym_tui.core.runtime.shell import PersistentShell, clean_text
 from mlgym_tui.task_lib import TASK_LIB
@@ -55,46 +56,6 @@ _BASE_ENV_KEYS = (
     "OPENBLAS_L2_SIZE",
     "CUDA_VISIBLE_DEVICES",
 )
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (read from /proc): in the sandbox, all of it but the shell, since
-    the shell is the PID namespace's init and orphans (``setsid`` ones too) are reparented to it."""
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: list[int] = []
-    stack = list(children.get(pid, []))
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        stack.extend(children.get(child, []))
-    return found
-
-
-def _session_groups(sid: int) -> set[int]:
-    """Process groups whose processes belong to session ``sid`` (read from /proc)."""
-    groups: set[int] = set()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if int(fields[3]) == sid:  # fields: state ppid pgrp session ...
-            groups.add(int(fields[2]))
-    return groups
 
 
 class _LocalBashTransport:
@@ -172,7 +133,7 @@ class _LocalBashTransport:
             return None
 
     def process_groups(self) -> set[int]:
-        return _session_groups(self.shell_pid) - {self.shell_pid}
+        return session_groups(self.shell_pid) - {self.shell_pid}
 
     def kill_process_groups(self, pgids: set[int]) -> None:
         for pgid in pgids:
@@ -198,7 +159,7 @@ class _LocalBashTransport:
         """Kill the shell and everything in its session (with a sandbox: its whole PID namespace)."""
         if self.proc is None:
             return
-        for pgid in _session_groups(self.shell_pid) | {self.shell_pid}:
+        for pgid in session_groups(self.shell_pid) | {self.shell_pid}:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
@@ -353,9 +314,9 @@ class LocalRuntime:
             return
         if self._in_command:  # abandon the rest of the command list, as a timeout does
             self._transport.signal_shell(signal.SIGUSR1)
-        for pid in _descendants(self._transport.shell_pid):
+        for stat in descendants(self._transport.shell_pid):
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+                os.kill(stat.pid, signal.SIGKILL)
 
     def run(self, command: str, timeout: float, on_output: OutputCallback | None = None) -> CommandResult:
         shell = self._ensure_shell()
@@ -468,7 +429,7 @@ def _run_process(argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout
         out, err = proc.communicate(timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
-        for pgid in _session_groups(proc.pid) | {proc.pid}:
+        for pgid in session_groups(proc.pid) | {proc.pid}:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
         out, err = proc.communicate()

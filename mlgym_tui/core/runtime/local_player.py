@@ -15,6 +15,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from mlgym_tui.core.runtime.proc_stat import session_cpu_seconds
+
 _STDERR_KEEP = 16_384
 
 
@@ -91,43 +93,3 @@ class LocalPlayer:
             with contextlib.suppress(OSError):
                 if stream is not None:
                     stream.close()
-
-
-def session_cpu_seconds(sid: int) -> float | None:
-    """Sum of utime, stime, cutime and cstime over the processes of session ``sid`` and every descendant
-    of process ``sid`` (None if none).
-
-    Descendants count too because a sandboxed player runs in a session of its own inside bubblewrap
-    (``--new-session``): its session id is not the launcher's, but it stays a descendant of it (orphans
-    are adopted by the sandbox's own init, itself a descendant).
-    """
-    ticks = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    sessions: dict[int, int] = {}
-    times: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()  # from "state": 1 ppid, 3 session, 11-14 times
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        sessions[pid] = int(fields[3])
-        times[pid] = sum(int(x) for x in fields[11:15])
-    counted = {pid for pid, session in sessions.items() if session == sid}
-    if sid in parents:
-        counted.add(sid)
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in counted and pid not in counted:
-                counted.add(pid)
-                grew = True
-    if not counted:
-        return None
-    return sum(times[pid] for pid in counted) / ticks
