@@ -81,7 +81,7 @@ def lock_folder() -> Path:
 
 class GpuLease:
     """``count`` devices of ``pool`` held until :meth:`release` (or the process ends); waits up to
-    ``timeout`` seconds for them to come free."""
+    ``timeout`` seconds for them to come free (0: one try)."""
 
     def __init__(self, pool: list[str], count: int, timeout: float = 24 * 3600, poll: float = 0.5) -> None:
         check_per_episode(pool, count)
@@ -96,10 +96,10 @@ class GpuLease:
     @classmethod
     def try_take(cls, pool: list[str], count: int) -> GpuLease | None:
         """The lease if ``count`` devices are free now, else None (a scheduler's question: what fits?)."""
-        check_per_episode(pool, count)
-        lease = cls.__new__(cls)
-        lease.devices, lease._files = [], []
-        return lease if lease._take(pool, count) else None
+        try:
+            return cls(pool, count, timeout=0)
+        except RuntimeUnavailable:
+            return None
 
     def _take(self, pool: list[str], count: int) -> bool:
         """Lock free devices in pool order until ``count`` are held; all or nothing."""
