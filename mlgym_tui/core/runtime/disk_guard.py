@@ -1,50 +1,26 @@
-"""A workspace size limit for the local backend, enforced while the episode runs.
+"""A workspace size limit, enforced while the episode runs, the same way on every backend.
 
-An unprivileged process cannot give a folder a quota (no loop device, no tmpfs without root), so the
-local backend measures instead: a thread adds up the blocks under the workspace and the sandbox's /tmp
-every couple of seconds (less often when measuring is slow), and when they pass the limit it stops every
-process of the sandbox but the shell, and the next observation says why. The agent can then delete files
-and go on. A burst can overshoot the limit for up to one interval; the limit bounds what an episode keeps,
-not the exact byte.
+Neither backend can give the agent's files a quota: an unprivileged process has no loop device and no
+tmpfs, and Docker's overlay2 on ext4 has no size option for a container's writable layer (a tmpfs
+volume would hold the workspace in memory). So both measure instead: a thread adds up the blocks the
+agent's files take (the backend's ``measure``: the local workspace and /tmp; in a container, every place
+the agent can write, see :mod:`.docker_disk`) every couple of seconds (less often when measuring is
+slow), and when they pass the limit the backend stops every process of the agent's but the shell, and
+the next observation says why. The agent can then delete files and go on. A burst can overshoot the
+limit for up to one interval; the limit bounds what an episode keeps, not the exact byte.
 """
 
 from __future__ import annotations
 
-import os
-import stat
+import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 2.0
 """Seconds between measurements at least; more when a measurement takes long (at most 5% of the time)."""
-
-
-def disk_usage(roots: Sequence[Path]) -> int:
-    """Bytes on disk under ``roots`` (links not followed, each inode counted once)."""
-    seen: set[tuple[int, int]] = set()
-    total = 0
-    stack = [str(r) for r in roots]
-    while stack:
-        path = stack.pop()
-        try:
-            with os.scandir(path) as entries:
-                for entry in entries:
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    key = (st.st_dev, st.st_ino)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    total += st.st_blocks * 512
-                    if stat.S_ISDIR(st.st_mode):
-                        stack.append(entry.path)
-        except OSError:
-            continue
-    return total
 
 
 def human(n: float) -> str:
@@ -56,10 +32,10 @@ def human(n: float) -> str:
 
 
 class DiskGuard:
-    """Measures ``roots`` in a daemon thread; calls ``on_exceed`` each time they are over ``limit``."""
+    """Calls ``measure`` in a daemon thread; calls ``on_exceed`` each time it is over ``limit``."""
 
-    def __init__(self, roots: Sequence[Path], limit: int, on_exceed: Callable[[int], None]) -> None:
-        self.roots = list(roots)
+    def __init__(self, measure: Callable[[], int], limit: int, on_exceed: Callable[[int], None]) -> None:
+        self.measure = measure
         self.limit = limit
         self.on_exceed = on_exceed
         self.usage = 0
@@ -73,11 +49,14 @@ class DiskGuard:
         interval = MIN_INTERVAL
         while not self._stop.wait(interval):
             started = time.monotonic()
-            self.check()
+            try:
+                self.check()
+            except Exception:  # noqa: BLE001 - a sandbox going away mid-measure; the episode notices
+                log.debug("disk guard: measuring failed", exc_info=True)
             interval = max(MIN_INTERVAL, 20 * (time.monotonic() - started))
 
     def check(self) -> int:
-        self.usage = disk_usage(self.roots)
+        self.usage = self.measure()
         if self.usage > self.limit:
             self.exceeded = self.usage
             self.on_exceed(self.usage)

@@ -6,6 +6,7 @@
 - The workspace is a labelled named volume at ``/home/agent/workspace``, so the evaluation container can
   mount the very same files read-only.
 - Limits are the settings' (network off, memory without swap, CPUs, pids, GPUs via device requests);
+  the workspace size limit is measured while the episode runs (:mod:`.docker_disk`), as on local;
   capabilities are cut to what the supervisor needs, and ``no-new-privileges`` makes setuid binaries
   useless to the agent.
 - Grading: the judge (the task's evaluation script) runs on the host, outside every container, with the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import posixpath
 import secrets
 import shutil
@@ -53,6 +55,7 @@ from mlgym_tui.core.runtime.docker_daemon import (
     preflight,
     remove_managed,
 )
+from mlgym_tui.core.runtime.docker_disk import ContainerDiskLimit
 from mlgym_tui.core.runtime.docker_exec import ExecStream
 from mlgym_tui.core.runtime.docker_gpus import device_requests
 from mlgym_tui.core.runtime.docker_shell import DockerShellTransport
@@ -96,6 +99,8 @@ class DockerRuntime:
         self._dead: str | None = None
         self._closed = False
         self._reaper: subprocess.Popen[bytes] | None = None
+        self._disk: ContainerDiskLimit | None = None
+        self._in_command = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     def labels(self, role: str) -> dict[str, str]:
@@ -193,6 +198,11 @@ class DockerRuntime:
         except Exception as exc:  # noqa: BLE001 - e.g. a GPU request this host cannot satisfy
             raise RuntimeUnavailable(f"cannot start the episode container: {_first_line(exc)}") from exc
         self.supervisor = Supervisor(self.client.api, self.container.id, AGENT_USER)
+        if self.settings.max_workspace_bytes:
+            self._disk = ContainerDiskLimit(
+                self.client.api, self.container.id, AGENT_USER, [WORKSPACE],
+                self.settings.max_workspace_bytes, self._shell_state,
+            )
         self._transport = DockerShellTransport(
             self.client.api,
             self.container.id,
@@ -204,6 +214,13 @@ class DockerRuntime:
         )
         self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
         self._shell.initialise(WORKSPACE)
+
+    def _shell_state(self) -> tuple[int, bool] | None:
+        """The agent shell's pid and whether a command runs in it (for the disk limit)."""
+        transport = self._transport
+        if transport is None or transport.stream is None:
+            return None
+        return transport.pid, self._in_command
 
     def check_alive(self, wait: float = 0.0) -> None:
         """Raise SandboxError (the episode ends as exit_runtime) when the container no longer runs;
@@ -234,6 +251,8 @@ class DockerRuntime:
             return
         self._closed = True
         _OPEN.discard(self)
+        if self._disk is not None:
+            self._disk.close()
         if self._transport is not None and self._dead is None:
             with contextlib.suppress(Exception):
                 self._transport.terminate()
@@ -257,7 +276,13 @@ class DockerRuntime:
             raise SandboxError("runtime not started")
         if self._dead is not None:
             raise SandboxError(self._dead)
-        return self._shell.run(command, timeout, on_output)
+        self._in_command = True
+        try:
+            result = self._shell.run(command, timeout, on_output)
+        finally:
+            self._in_command = False
+        notice = self._disk.notice() if self._disk is not None else ""
+        return dataclasses.replace(result, output=result.output + notice) if notice else result
 
     def cwd(self) -> str:
         return self._shell.current_dir if self._shell else WORKSPACE

@@ -10,7 +10,13 @@ socket (see :mod:`mlgym_tui.core.runtime.docker_exec`). It answers, in about a m
   write anything the agent's shell could not (a protected evaluation script stays unwritable even
   through ``edit``);
 - ``protect``: hand read-only workspace files to root (mode 0444) inside root-owned sticky folders, so
-  the agent can neither change nor replace them.
+  the agent can neither change nor replace them;
+- disk measurement for the workspace size limit (:mod:`.docker_disk`): the places on the container's
+  own file system the agent can write, bytes on disk under them and on the workspace volume, and
+  stopping every process of the agent's.
+
+Listing, bounded reading and measuring are :mod:`.file_walks`, the same source the local backend uses,
+sent into the container as the first part of this program.
 
 Wire format, both ways: one JSON line, then ``size`` bytes of payload where the header says so.
 """
@@ -20,16 +26,19 @@ from __future__ import annotations
 import errno as errno_codes
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 from mlgym_tui.core.errors import SandboxError
+from mlgym_tui.core.runtime import file_walks
 from mlgym_tui.core.runtime.docker_exec import ExecStream
 
-SUPERVISOR_SOURCE = r'''
+_OPS_SOURCE = r'''
 import contextlib, json, os, pwd, signal, stat, sys
 
 AGENT = pwd.getpwnam(sys.argv[1])
 UID, GID = AGENT.pw_uid, AGENT.pw_gid
+GROUPS = set(os.getgrouplist(AGENT.pw_name, GID))
 os.setgroups([GID])
 os.umask(0o022)
 IN, OUT = sys.stdin.buffer, sys.stdout.buffer
@@ -85,10 +94,11 @@ def op_signal(req):
     return {}, b""
 
 
-def op_kill_session(req):
-    # Stop everything first so nothing forks while it is being killed (a fork bomb), then kill.
+def stop_and_kill(members_now):
+    """Kill what ``members_now()`` lists until nothing is left, each round stopping everything first
+    so nothing forks while it is being killed (a fork bomb)."""
     for rounds in range(200):
-        members = [pid for pid, _ in in_session(req["sid"])]
+        members = members_now()
         if not members:
             return {"rounds": rounds}, b""
         for sig in (signal.SIGSTOP, signal.SIGKILL):
@@ -96,6 +106,10 @@ def op_kill_session(req):
                 with contextlib.suppress(OSError):
                     os.kill(pid, sig)
     return {"rounds": -1}, b""
+
+
+def op_kill_session(req):
+    return stop_and_kill(lambda: [pid for pid, _ in in_session(req["sid"])])
 
 
 def op_read(req):
@@ -149,61 +163,82 @@ def op_protect(req):
     return {}, b""
 
 
-def kind_of(mode):
-    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"), (stat.S_ISLNK, "link"),
-                       (stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "device"),
-                       (stat.S_ISBLK, "device")):
-        if test(mode):
-            return name
-    return "other"
-
-
-def entry(rel, st):
-    return [rel, kind_of(st.st_mode), st.st_size, st.st_blocks * 512]
-
-
 def op_scan(req):
-    path = os.path.normpath(req["path"])
     with as_agent():
-        st = os.lstat(path)
-        if os.path.realpath(path) != path and not stat.S_ISLNK(st.st_mode):
-            return {"entries": [["", "link", st.st_size, 0]]}, b""
-        entries = [entry("", st)]
-        if stat.S_ISDIR(st.st_mode):
-            for root, dirs, files in os.walk(path, followlinks=False):
-                for name in sorted(dirs) + sorted(files):
-                    full = os.path.join(root, name)
-                    try:
-                        entries.append(entry(os.path.relpath(full, path), os.lstat(full)))
-                    except OSError:
-                        continue
-    return {"entries": entries}, b""
+        return {"entries": scan_entries(os.path.normpath(req["path"]))}, b""
 
 
 def op_read_regular(req):
-    path, limit = os.path.normpath(req["path"]), int(req["max_bytes"])
     with as_agent():
-        if os.path.realpath(os.path.dirname(path)) != os.path.dirname(path):
-            raise OSError(40, "reached through a link")
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(22, "not a regular file (%s)" % kind_of(st.st_mode))
-        if st.st_size > limit:
-            raise OSError(27, "larger than %d bytes" % limit)
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > limit:
-            raise OSError(27, "larger than %d bytes" % limit)
-        return {}, b"".join(chunks)
-    finally:
-        os.close(fd)
+        return {}, read_regular(os.path.normpath(req["path"]), int(req["max_bytes"]))
+
+
+def agent_may_write(st):
+    """Whether the agent can write (or, as its owner, make writable) what ``st`` describes."""
+    if st.st_uid == UID:
+        return True
+    if st.st_gid in GROUPS:
+        return bool(st.st_mode & stat.S_IWGRP)
+    return bool(st.st_mode & stat.S_IWOTH)
+
+
+def op_writable(req):
+    """The top-most places on the container's own file system (its writable layer) that the agent can
+    write or grow: folders like /tmp, /home/agent or an agent-owned venv, and writable files elsewhere."""
+    device = os.lstat("/").st_dev
+    found, stack = [], ["/"]
+    while stack:
+        path = stack.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if st.st_dev != device or stat.S_ISLNK(st.st_mode):
+                continue
+            if agent_may_write(st):
+                found.append(e.path)
+            elif stat.S_ISDIR(st.st_mode):
+                stack.append(e.path)
+    return {"roots": sorted(found)}, b""
+
+
+def agent_pids():
+    """The agent's live processes (any of its uids is the agent's; zombies left out)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % name) as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            if fields["State"].split()[0] != "Z" and UID in [int(x) for x in fields["Uid"].split()]:
+                pids.append(int(name))
+        except (OSError, KeyError, ValueError):
+            continue
+    return pids
+
+
+def op_usage(req):
+    """Bytes on disk: in the ``layer`` places (not crossing mounts), on the ``volumes``, and held by
+    files the agent deleted but keeps open. Measured as root, so no folder of the agent's hides any."""
+    seen = set()
+    layer = disk_usage(req["layer"], seen, one_device=True)
+    volumes = disk_usage(req["volumes"], seen)
+    with as_agent():  # /proc/<pid>/fd of another user's process would need CAP_SYS_PTRACE
+        held = deleted_open_files(agent_pids(), seen)
+    return {"layer": layer, "volumes": volumes, "held": held}, b""
+
+
+def op_stop_agent(req):
+    """Stop and kill every process of the agent's but the ``keep`` ones (fork bombs included)."""
+    keep = set(req.get("keep", ()))
+    return stop_and_kill(lambda: [pid for pid in agent_pids() if pid not in keep])
 
 
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
@@ -226,6 +261,10 @@ while True:
     OUT.write(json.dumps(head).encode() + b"\n" + data)
     OUT.flush()
 '''
+
+SUPERVISOR_SOURCE = Path(file_walks.__file__).read_text() + "\n\n" + _OPS_SOURCE
+"""The program: the shared file walks (:mod:`.file_walks`, the very rules the local backend uses),
+then the operations above."""
 
 
 class Supervisor:

@@ -32,8 +32,8 @@ from mlgym_tui.core.runtime.episode_folders import (
     stop_reaper,
     sweep_stale_episodes,
 )
+from mlgym_tui.core.runtime.file_walks import deleted_open_files, disk_usage, read_regular, scan_entries
 from mlgym_tui.core.runtime.gpus import lease_for
-from mlgym_tui.core.runtime.host_files import read_regular, scan_tree
 from mlgym_tui.core.runtime.local_player import LocalPlayer
 from mlgym_tui.core.runtime.proc_stat import descendants, session_groups
 from mlgym_tui.core.runtime.sandbox_files import SandboxFiles
@@ -303,10 +303,17 @@ class LocalRuntime:
             self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
             self._shell.initialise(self.workspace)
             if self.settings.max_workspace_bytes and self._guard is None:
-                self._guard = DiskGuard(
-                    [self.workspace_path, self.tmp_path], self.settings.max_workspace_bytes, self._over_limit
-                )
+                self._guard = DiskGuard(self._disk_usage, self.settings.max_workspace_bytes, self._over_limit)
         return self._shell
+
+    def _disk_usage(self) -> int:
+        """What the agent's files take: the workspace, the sandbox's /tmp, and files its processes
+        deleted but keep open."""
+        seen: set[tuple[int, int]] = set()
+        total = disk_usage([self.workspace_path, self.tmp_path], seen)
+        if self._transport is not None:
+            total += deleted_open_files(_descendants(self._transport.shell_pid), seen)
+        return total
 
     def _over_limit(self, _usage: int) -> None:
         """The workspace is over its size limit: stop every process of the sandbox but the shell."""
@@ -365,7 +372,7 @@ class LocalRuntime:
         return _run_process(argv, cwd=Path(cwd), env=self.shell_env(), timeout=timeout)
 
     def scan(self, path: str) -> list[FileEntry]:
-        return scan_tree(self.files.lexical(path, self.cwd()))
+        return [FileEntry(*row) for row in scan_entries(self.files.lexical(path, self.cwd()))]
 
     def read_regular(self, path: str, max_bytes: int) -> bytes:
         return read_regular(self.files.lexical(path, self.cwd()), max_bytes)

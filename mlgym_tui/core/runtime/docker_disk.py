@@ -1,0 +1,71 @@
+"""The workspace size limit in a docker episode container, measured from inside it.
+
+Docker cannot bound what an episode writes here: ``--storage-opt size`` needs overlay2 on xfs with
+project quotas (the daemons this project meets run it on ext4), the ``local`` volume driver mounts no
+loop images, and a tmpfs volume would keep the workspace in the container's memory. So the container is
+measured as the local sandbox is (:class:`~.disk_guard.DiskGuard`, same limit, same notice), through a
+supervisor connection of its own (:mod:`.docker_supervisor`, root in the container, so no folder of the
+agent's can hide files from it, and no agent file call waits on a measurement):
+
+- at the start, the places on the container's own file system the agent can write (``/tmp``,
+  ``/var/tmp``, its home, the agent-owned venv, …) and what the image already put there, which does not
+  count; then, every couple of seconds, the blocks under those places, on the workspace volume, and in
+  files the agent deleted but keeps open;
+- over the limit, every process of the agent's but its shell is stopped and killed (the command that was
+  running is abandoned, as on a timeout), and the next observation says why.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from mlgym_tui.core.runtime.disk_guard import DiskGuard
+from mlgym_tui.core.runtime.docker_supervisor import Supervisor
+
+
+class ContainerDiskLimit:
+    """Guards one episode container; ``shell()`` gives the agent shell's pid and whether it is running a
+    command (None before the shell starts)."""
+
+    def __init__(
+        self,
+        api: Any,
+        container_id: str,
+        agent_user: str,
+        volumes: list[str],
+        limit: int,
+        shell: Callable[[], tuple[int, bool] | None],
+    ) -> None:
+        self.supervisor = Supervisor(api, container_id, agent_user)
+        self.volumes = volumes
+        self.shell = shell
+        self.places: list[str] = [p for p in self.supervisor.call("writable", timeout=120)["roots"] if p not in volumes]
+        self.image_bytes = self._measure()["layer"]
+        """What the image's own files in those places take: the agent did not write them."""
+        self.guard = DiskGuard(self.usage, limit, self._over_limit)
+
+    def _measure(self) -> dict[str, int]:
+        return self.supervisor.call("usage", timeout=600, layer=self.places, volumes=self.volumes)
+
+    def usage(self) -> int:
+        """Bytes on disk the episode added where the agent can write."""
+        found = self._measure()
+        return max(found["layer"] - self.image_bytes, 0) + found["volumes"] + found["held"]
+
+    def _over_limit(self, _usage: int) -> None:
+        state = self.shell()
+        if state is None:
+            return
+        pid, in_command = state
+        if in_command:  # abandon the rest of the command list, as a timeout does
+            self.supervisor.call("signal", pid=pid, sig=int(signal.SIGUSR1), timeout=10)
+        self.supervisor.call("stop_agent", keep=[pid], timeout=60)
+
+    def notice(self) -> str:
+        return self.guard.notice()
+
+    def close(self) -> None:
+        self.guard.stop()
+        self.supervisor.close()

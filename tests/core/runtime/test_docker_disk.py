@@ -1,0 +1,82 @@
+"""The workspace size limit on the docker backend, against the real daemon: writers anywhere the agent
+can write are stopped while they run and the agent is told, as on the local backend, and copying the
+workspace out never takes more host disk than the limit, sparse files included."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlgym_tui.core.env import ResearchEnv
+from tests.conftest import require_docker
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+LIMIT = 20_000_000
+
+
+@pytest.fixture
+def limited_env(pd_task_copy: Path) -> Iterator[ResearchEnv]:
+    require_docker()
+    text = (pd_task_copy / "task.yaml").read_text()
+    (pd_task_copy / "task.yaml").write_text(
+        text.replace("  wall_time: 3600", f"  wall_time: 3600\n  max_workspace_bytes: {LIMIT}")
+    )
+    env = ResearchEnv("prisonersDilemma", backend="docker")
+    env.reset(seed=0)
+    try:
+        assert env.task.limits.max_workspace_bytes == LIMIT
+        yield env
+    finally:
+        env.close()
+
+
+def shell(env: ResearchEnv, command: str) -> str:
+    observation, *_ = env.step(command)
+    return observation
+
+
+def size_of(env: ResearchEnv, path: str) -> str:
+    return shell(env, f"stat -c %s {path}").split()[-1]  # bash may first report the killed job
+
+
+@pytest.mark.parametrize(
+    "background",
+    [
+        "(while true; do head -c 1000000 /dev/zero >> /tmp/grow; sleep 0.05; done) &",
+        # outside the shell's session, in the agent's home (not the workspace volume)
+        "setsid bash -c 'while true; do head -c 1000000 /dev/zero >> ~/grow; sleep 0.05; done' &",
+        # a file deleted while it is written: no walk sees it
+        "(exec 3>/var/tmp/grow; rm /var/tmp/grow; touch /var/tmp/grow; "
+        "while true; do head -c 1000000 /dev/zero >&3; sleep 0.05; done) &",
+    ],
+    ids=["tmp", "setsid-home", "deleted-open"],
+)
+def test_writers_past_the_limit_are_stopped_while_they_run(limited_env: ResearchEnv, background: str) -> None:
+    env = limited_env
+    started = time.monotonic()
+    obs = shell(env, f"{background} sleep 30; echo never")
+    assert "never" not in obs and time.monotonic() - started < 15, obs
+    assert "over this task's limit of 20.0 MB" in obs and "limits.max_workspace_bytes" in obs, obs
+    assert "every running process was stopped; delete files to go on" in obs
+    assert "over this" not in shell(env, "rm -f /tmp/grow ~/grow /var/tmp/grow; echo freed")
+    writers = shell(env, "ps -u agent -o pid=,stat=,comm=,args=; echo n=$(ps -u agent -o comm= | grep -c -x -e head -e sleep)")
+    assert "n=0" in writers, writers
+    time.sleep(3)  # a measurement after the files went: nothing more to say
+    assert shell(env, "echo fine") == "fine\n"
+
+
+def test_a_foreground_writer_in_a_hidden_folder_is_stopped(limited_env: ResearchEnv) -> None:
+    """The measurement runs as root in the container: a folder the agent shuts hides nothing."""
+    env = limited_env
+    obs = shell(env, "mkdir hide; (exec 3>hide/big; chmod 000 hide; "
+                     "while true; do head -c 1000000 /dev/zero >&3; sleep 0.05; done); echo never")
+    assert "never" not in obs and "over this task's limit of 20.0 MB" in obs, obs
+    shell(env, "chmod 755 hide")
+    before = size_of(env, "hide/big")
+    time.sleep(1)
+    assert size_of(env, "hide/big") == before
+    assert "over this" not in shell(env, "rm -rf hide; echo freed")
