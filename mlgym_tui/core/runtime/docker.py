@@ -276,6 +276,8 @@ class DockerRuntime:
             raise SandboxError("runtime not started")
         if self._dead is not None:
             raise SandboxError(self._dead)
+        if self._disk is not None:
+            self._disk.settle()
         self._in_command = True
         try:
             result = self._shell.run(command, timeout, on_output)

@@ -18,6 +18,7 @@ agent's can hide files from it, and no agent file call waits on a measurement):
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ class ContainerDiskLimit:
         self.supervisor = Supervisor(api, container_id, agent_user)
         self.volumes = volumes
         self.shell = shell
+        self._stopping = threading.Lock()
         self.places: list[str] = [p for p in self.supervisor.call("writable", timeout=120)["roots"] if p not in volumes]
         self.image_bytes = self._measure()["layer"]
         """What the image's own files in those places take: the agent did not write them."""
@@ -59,9 +61,16 @@ class ContainerDiskLimit:
         if state is None:
             return
         pid, in_command = state
-        if in_command:  # abandon the rest of the command list, as a timeout does
-            self.supervisor.call("signal", pid=pid, sig=int(signal.SIGUSR1), timeout=10)
-        self.supervisor.call("stop_agent", keep=[pid], timeout=60)
+        with self._stopping:
+            if in_command:  # abandon the rest of the command list, as a timeout does
+                self.supervisor.call("signal", pid=pid, sig=int(signal.SIGUSR1), timeout=10)
+            self.supervisor.call("stop_agent", keep=[pid], timeout=60)
+
+    def settle(self) -> None:
+        """Wait for a stop under way to finish: the command it ended returns while the stop still kills
+        stragglers (a fork loop takes rounds), and would take the next command's processes with them."""
+        with self._stopping:
+            pass
 
     def notice(self) -> str:
         return self.guard.notice()
