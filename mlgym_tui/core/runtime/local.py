@@ -312,7 +312,7 @@ class LocalRuntime:
         seen: set[tuple[int, int]] = set()
         total = disk_usage([self.workspace_path, self.tmp_path], seen)
         if self._transport is not None:
-            total += deleted_open_files(_descendants(self._transport.shell_pid), seen)
+            total += deleted_open_files([p.pid for p in descendants(self._transport.shell_pid)], seen)
         return total
 
     def _over_limit(self, _usage: int) -> None:
