@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mlgym_tui.core.runtime.base import FileEntry, Runtime
+from mlgym_tui.core.runtime.sparse_copy import write_sparse
 
 MANIFEST = "workspace.manifest.json"
 """Beside the run folder's ``workspace/``: everything of the workspace that was not copied, and why."""
@@ -87,7 +88,7 @@ def copy_submission(runtime: Runtime, paths: list[str], dest: Path, limit: int) 
         budget -= len(data)
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_sparse(target, [data])
     for rel in paths:  # empty folders the judge may look for
         if rel not in missing and not (dest / rel).exists():
             (dest / rel).mkdir(parents=True, exist_ok=True)
@@ -152,7 +153,7 @@ def export_workspace(
             continue
         remaining -= len(data)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_sparse(target, [data])
     return skipped
 
 

@@ -27,7 +27,6 @@ import contextlib
 import dataclasses
 import posixpath
 import secrets
-import shutil
 import socket
 import subprocess
 import tarfile
@@ -42,6 +41,7 @@ from typing import Any
 from mlgym_tui.core.errors import RuntimeUnavailable, SandboxError
 from mlgym_tui.core.runtime import docker_reaper
 from mlgym_tui.core.runtime.base import CommandResult, ExecResult, FileEntry, OutputCallback, RuntimeSettings
+from mlgym_tui.core.runtime.docker_archive import extract_stream
 from mlgym_tui.core.runtime.docker_daemon import (
     CA_VARIABLES,
     LABEL_EPISODE,
@@ -340,6 +340,7 @@ class DockerRuntime:
             self._call("protect", paths=protect, base=WORKSPACE)
 
     def copy_out(self, path: str, host_path: Path) -> None:
+        """Streamed and sparse (:mod:`.docker_archive`): never more host disk than the data copied."""
         from docker.errors import NotFound
 
         source = self._path(path)
@@ -347,22 +348,7 @@ class DockerRuntime:
             stream, _stat = self.client.api.get_archive(self.container.id, source)
         except NotFound as exc:
             raise FileNotFoundError(2, "No such file or directory", source) from exc
-        host_path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.SpooledTemporaryFile(max_size=32 << 20) as archive:
-            for chunk in stream:
-                archive.write(chunk)
-            archive.seek(0)
-            staging = Path(tempfile.mkdtemp(prefix=".mlgym-copy-", dir=host_path.parent))
-            try:
-                with tarfile.open(fileobj=archive, mode="r") as tar:
-                    _extract(tar, staging)
-                extracted = staging / posixpath.basename(source.rstrip("/"))
-                if extracted.is_dir():
-                    shutil.copytree(extracted, host_path, dirs_exist_ok=True, symlinks=True)
-                else:
-                    shutil.move(str(extracted), host_path)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
+        extract_stream(stream, posixpath.basename(source.rstrip("/")), host_path)
 
     # -- processes beside the shell ---------------------------------------------------------------
     def exec(self, argv: Sequence[str], timeout: float) -> ExecResult:
@@ -549,28 +535,6 @@ class DockerPlayer:
         self.stream.close()
         with contextlib.suppress(Exception):
             self.container.remove(force=True, v=True)
-
-
-def _extract(tar: tarfile.TarFile, dest: Path) -> None:
-    """Extract what the agent made without letting it write outside ``dest``: links that leave the copy,
-    absolute or ``..`` names and device files are skipped (the ``data`` filter, where Python has it)."""
-    if hasattr(tarfile, "data_filter"):
-        tar.extractall(dest, filter=_safe_member)
-        return
-    safe = []
-    for member in tar.getmembers():  # Python < 3.11.4: the same rules, by hand
-        parts = Path(member.name).parts
-        if member.name.startswith("/") or ".." in parts or not (member.isfile() or member.isdir()):
-            continue
-        safe.append(member)
-    tar.extractall(dest, members=safe)
-
-
-def _safe_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
-        return None
 
 
 def _first_line(exc: BaseException) -> str:

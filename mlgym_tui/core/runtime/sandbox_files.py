@@ -20,6 +20,7 @@ import stat
 from pathlib import Path
 
 from mlgym_tui.core.runtime.sandbox import Mount, MountTable
+from mlgym_tui.core.runtime.sparse_copy import copy_sparse, write_sparse
 
 MAX_SYMLINKS = 40
 
@@ -173,9 +174,9 @@ class SandboxFiles:
         mount, host = self.resolve(path, cwd)
         host_path.parent.mkdir(parents=True, exist_ok=True)
         if os.path.isdir(host) and not os.path.islink(host):
-            shutil.copytree(host, host_path, dirs_exist_ok=True, symlinks=True)
+            shutil.copytree(host, host_path, dirs_exist_ok=True, symlinks=True, copy_function=copy_sparse)
         else:
-            host_path.write_bytes(self.read(path, cwd))
+            write_sparse(host_path, [self.read(path, cwd)])
 
 
 _MISSING = object()

@@ -4,6 +4,8 @@ workspace out never takes more host disk than the limit, sparse files included."
 
 from __future__ import annotations
 
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.runtime.file_walks import disk_usage
 from tests.conftest import require_docker
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -80,3 +83,52 @@ def test_a_foreground_writer_in_a_hidden_folder_is_stopped(limited_env: Research
     time.sleep(1)
     assert size_of(env, "hide/big") == before
     assert "over this" not in shell(env, "rm -rf hide; echo freed")
+
+
+class PeakDiskUse:
+    """Samples the bytes on disk under ``folder`` every few milliseconds while in use; keeps the most."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, disk_usage([self.folder]))
+
+    def __enter__(self) -> PeakDiskUse:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, disk_usage([self.folder]))
+
+
+def test_copying_out_never_takes_more_host_disk_than_the_limit(
+    limited_env: ResearchEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = limited_env
+    runtime = env.runtime
+    assert runtime is not None
+    obs = shell(env, "truncate -s 300M sparse.bin; mkdir d; truncate -s 100M d/hole; "
+                     "head -c 4000000 /dev/urandom > data.bin; ln data.bin data.link; "
+                     "fallocate -l 4000000 zeros.bin || head -c 4000000 /dev/zero > zeros.bin; echo made")
+    assert obs.endswith("made\n"), obs
+    spool = tmp_path / "spool"  # where a spooled archive would go
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    with PeakDiskUse(tmp_path) as use:
+        runtime.copy_out(runtime.workspace, tmp_path / "out")
+        env.copy_workspace_out(tmp_path / "run" / "workspace")
+    assert use.peak <= LIMIT, f"{use.peak} bytes on the host's disk at the peak"
+    out = tmp_path / "out"
+    assert (out / "sparse.bin").stat().st_size == 300 << 20 and (out / "d" / "hole").stat().st_size == 100 << 20
+    assert (out / "data.bin").read_bytes() == runtime.read_file(f"{runtime.workspace}/data.bin")
+    assert (out / "data.bin").samefile(out / "data.link")
+    assert (out / "zeros.bin").read_bytes() == bytes(4_000_000)
+    assert (out / "evaluate.py").read_text() == (tmp_path / "run" / "workspace" / "evaluate.py").read_text()
+    assert "over this" not in shell(env, "echo done")  # a sparse file takes no room in the limit either
