@@ -5,11 +5,12 @@ in a private folder holding a copy of the submission (regular files only, see
 :mod:`mlgym_tui.core.submission`), with the private data as ``$MLGYM_PRIVATE_DATA``. It imports no code
 of the agent's. Where a task must run the agent's code (a strategy, a heuristic, a policy, a model), the
 runtime starts the task's player driver in the agent's sandbox (:meth:`Runtime.start_player`), without
-the private data, and this module relays bytes between the two: the judge reads and writes the player
-through two pipes named in ``$MLGYM_PLAYER_FDS``, the player through its stdin and stdout. Two more pipes
-(``$MLGYM_HOST_FDS``) let the judge ask the host what only it can measure truthfully (the player's CPU
-time, from outside the sandbox). The metrics are the judge's own stdout, which no code of the agent's can
-write.
+the private data, and :class:`~mlgym_tui.core.player_relay.PlayerRelay` relays bytes between the two:
+the judge reads and writes each player through pipes named in ``$MLGYM_PLAYER_FDS`` (a second slot is a
+fresh player process, started after the first is killed), the player through its stdin and stdout. Two
+more pipes (``$MLGYM_HOST_FDS``) let the judge ask the host what only it can measure truthfully (the
+player's CPU time, from outside the sandbox). The metrics are the judge's own stdout, which no code of
+the agent's can write.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import contextlib
 import os
 import shutil
 import subprocess
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlgym_tui.core.runtime.base import PlayerProcess, Runtime
+from mlgym_tui.core.player_relay import PlayerRelay
+from mlgym_tui.core.runtime.base import Runtime
 from mlgym_tui.core.runtime.shell import clean_text
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.task_lib import TASK_LIB
@@ -76,50 +77,6 @@ def judge_env(python: Path, workdir: Path, private_data: Path | None) -> dict[st
     return env
 
 
-def _pump_to_player(source: int, player: PlayerProcess) -> None:
-    while True:
-        try:
-            chunk = os.read(source, 1 << 20)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            player.close_input()
-            return
-        player.send(chunk)
-
-
-def _pump_to_judge(player: PlayerProcess, sink: int, stop: threading.Event) -> None:
-    try:
-        while not stop.is_set():
-            chunk = player.recv(0.2)
-            if chunk is None:
-                continue
-            if chunk == b"":
-                return
-            view = memoryview(chunk)
-            while view:
-                written = os.write(sink, view)
-                view = view[written:]
-    except OSError:
-        return  # the judge is gone
-    finally:
-        with contextlib.suppress(OSError):
-            os.close(sink)
-
-
-def _serve_control(requests: int, replies: int, player: PlayerProcess) -> None:
-    """Answer the judge's questions about its player that only the host can answer truthfully: one
-    line ``cpu`` -> one line with the player's CPU seconds (or ``null``)."""
-    with os.fdopen(requests, "rb") as reader, os.fdopen(replies, "wb") as writer:
-        for line in reader:
-            answer = player.cpu_seconds() if line.strip() == b"cpu" else None
-            try:
-                writer.write(f"{'null' if answer is None else repr(answer)}\n".encode())
-                writer.flush()
-            except OSError:
-                return
-
-
 def run_judge(
     task: TaskConfig, runtime: Runtime, python: Path, workdir: Path, private_data: Path | None
 ) -> JudgeResult:
@@ -129,26 +86,12 @@ def run_judge(
     env = judge_env(python, workdir, private_data)
     env["PYTHONPATH"] = str(scripts)
     argv = [str(python), str(scripts / task.evaluation.script)]
-    player: PlayerProcess | None = None
-    pass_fds: tuple[int, ...] = ()
-    threads: list[threading.Thread] = []
-    stop = threading.Event()
-    to_close: list[int] = []
+    relay: PlayerRelay | None = None
     if task.evaluation.player:
-        player = runtime.start_player(task.dir, task.evaluation.player, {"MLGYM_ROLE": "player"})
-        judge_reads, player_writes = os.pipe()
-        player_reads, judge_writes = os.pipe()
-        host_reads, judge_asks = os.pipe()
-        judge_hears, host_answers = os.pipe()
-        pass_fds = (judge_reads, judge_writes, judge_hears, judge_asks)
-        env["MLGYM_PLAYER_FDS"] = f"{judge_reads},{judge_writes}"
-        env["MLGYM_HOST_FDS"] = f"{judge_hears},{judge_asks}"
-        threads = [
-            threading.Thread(target=_pump_to_player, args=(player_reads, player), daemon=True),
-            threading.Thread(target=_pump_to_judge, args=(player, player_writes, stop), daemon=True),
-            threading.Thread(target=_serve_control, args=(host_reads, host_answers, player), daemon=True),
-        ]
-        to_close = [judge_reads, judge_writes, judge_hears, judge_asks]
+        player_script = task.evaluation.player
+        relay = PlayerRelay(lambda: runtime.start_player(task.dir, player_script, {"MLGYM_ROLE": "player"}))
+        env.update(relay.judge_env())
+    player_stderr = ""
     try:
         proc = subprocess.Popen(
             argv,
@@ -157,14 +100,11 @@ def run_judge(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=pass_fds,
+            pass_fds=relay.judge_fds if relay is not None else (),
             start_new_session=True,
         )
-        for fd in to_close:
-            os.close(fd)
-        to_close = []
-        for thread in threads:
-            thread.start()
+        if relay is not None:
+            relay.start()
         try:
             out, err = proc.communicate(timeout=task.evaluation.timeout)
             timed_out = False
@@ -175,18 +115,8 @@ def run_judge(
             timed_out = True
     finally:
         shutil.rmtree(scripts, ignore_errors=True)
-        for fd in to_close:
-            os.close(fd)
-        stop.set()
-        player_stderr = ""
-        if player is not None:
-            player_stderr = player.stderr_tail()
-            player.close()
-        for thread in threads:
-            thread.join(timeout=5)
-        if threads:
-            with contextlib.suppress(OSError):
-                os.close(player_reads)
+        if relay is not None:
+            player_stderr = relay.close()
     return JudgeResult(
         exit_code=124 if timed_out else proc.returncode,
         stdout=clean_text(out[-_OUTPUT_KEEP:].decode("utf-8", errors="replace")),

@@ -15,7 +15,8 @@ unpickled and every size is checked, so a player can send nothing but data; the 
 every value it uses.
 
 Where it is wired (``validate`` / ``submit``), mlgym-tui starts the player through the runtime and hands
-the judge the two pipe ends in ``$MLGYM_PLAYER_FDS`` ("read,write"). Run by hand (``python evaluate.py``
+the judge two pipe ends per player slot in ``$MLGYM_PLAYER_FDS`` ("read,write;read,write"): slot 0 is
+the player started with the judge, slot 1 a fresh process started on first use (see :func:`open_player`). Run by hand (``python evaluate.py``
 in the workspace), :func:`open_player` starts ``player.py`` from the judge's folder itself.
 
 The player's stdout is the channel: :func:`serve` moves it aside before the agent's code is imported, so
@@ -207,12 +208,20 @@ class Player:
         self.close()
 
 
-def open_player(script: str = "player.py") -> Player:
+def open_player(script: str = "player.py", slot: int = 0) -> Player:
     """The player this evaluation talks to: the one mlgym-tui started (``$MLGYM_PLAYER_FDS``), or, run by
-    hand, ``script`` from this judge's folder started here, in the current folder."""
+    hand, ``script`` from this judge's folder started here, in the current folder.
+
+    ``slot`` 1 (and up, as far as ``$MLGYM_PLAYER_FDS`` lists slots) is a fresh player process: mlgym-tui
+    starts it when the judge first writes to it, after killing every earlier player, so it has seen nothing
+    the earlier ones were sent. Close the earlier player before. Run by hand, every call starts a new one.
+    """
     fds = os.environ.get("MLGYM_PLAYER_FDS")
     if fds:
-        read_fd, write_fd = (int(x) for x in fds.split(","))
+        slots = fds.split(";")
+        if not 0 <= slot < len(slots):
+            raise ChannelError(f"this evaluation has {len(slots)} player slot(s), not slot {slot}")
+        read_fd, write_fd = (int(x) for x in slots[slot].split(","))
         return Player(os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb"))
     here = Path(sys.argv[0]).resolve().parent
     env = {k: v for k, v in os.environ.items() if k != "MLGYM_PRIVATE_DATA"}

@@ -7,6 +7,7 @@ Documents are GPT-2 BPE tokens, each preceded by <|endoftext|> (50256).
   DIR/public/fineweb_train_*.bin   training tokens       DIR/public/fineweb_dev_000000.bin  a dev split
   DIR/public/meta.json             profile, vocabulary, evaluation context, sources
   DIR/private/fineweb_val_000000.bin  the held-out tokens the evaluation scores (never in the workspace)
+  DIR/private/meta.json            the evaluation context, for the judge (the workspace's copy is the agent's)
 
 Offline (default): real English text that ships offline — Jane Austen's six novels (Debian package
 ``r-cran-janeaustenr``; ``JANEAUSTENR_DIR`` points at another copy of its ``data/`` folder), split into
@@ -249,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = full(args.out) if args.full else offline(args.out)
     meta.update({"profile": "full" if args.full else "offline", "vocab_size": VOCAB_SIZE, "eot": EOT})
     (args.out / "public" / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    judge_meta = {"profile": meta["profile"], "eval_seq_len": meta["eval_seq_len"]}
+    (args.out / "private" / "meta.json").write_text(json.dumps(judge_meta) + "\n")
     print(f"wrote {meta['source']}: {meta['tokens']} tokens", file=sys.stderr)
     return 0
 

@@ -4,6 +4,7 @@ the real FineWeb loader on tiny local shards, invalid submissions, and (nightly)
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ def test_smoke_training_writes_a_model_the_evaluation_scores(tmp_path: Path) -> 
     def first_tokens(private: Path) -> Path:
         """The first 4,096 held-out tokens: the full 84k take the CPU minutes to score."""
         write_shard(tmp_path / "fineweb_val_000000.bin", read_shard(private / "fineweb_val_000000.bin")[:4096])
+        shutil.copyfile(private / "meta.json", tmp_path / "meta.json")
         return tmp_path
 
     obs, evaluation = pipeline(TASK, ["MLGYM_PROFILE=smoke python train.py"], private=first_tokens)
@@ -111,7 +113,7 @@ def test_invalid_submissions_are_rejected_with_a_reason() -> None:
         (_torch("import torch; torch.save({'emb.weight': torch.zeros(50257, 4)}, 'model.pt')"),
          "must return logits of shape (4, 256, 50257), got (4, 256, 4)"),
         (_write("model.py", "raise ValueError('no model today')\n"), "importing model.py failed: ValueError"),
-        (_write("model.py", "def other():\n    pass\n"), "does not define a function build_model()"),
+        (_write("model.py", "def other():\n    pass\n"), "does not define a function build_model"),
         (_write("model.py", TINY_MODEL.replace("(50257, 4)", "(50257, 8)")), "loading model.pt into it failed"),
     ])
 
