@@ -386,6 +386,31 @@ class DockerRuntime:
             timed_out=timed_out,
         )
 
+    def _side_container(self, role: str, command: list[str], mounts: list[Any], env: dict[str, str]) -> Any:
+        """Create (not start) a short-lived container beside the episode's, for an evaluation or a player:
+        the same image, limits and GPUs, as the agent, no network, no capabilities, and no variables
+        naming the host's CA bundle (not mounted there). Its root file system is read-only and its /tmp a
+        tmpfs of at most the workspace size limit (held in its memory, under the memory limit), so what
+        the agent's code writes there cannot fill the host's disk, and is gone with the container. HOME is
+        that /tmp too (caches under ~, as Triton's, stay writable)."""
+        env = {k: v for k, v in env.items() if not (k in CA_VARIABLES and v == HOST_CA_MOUNT)}
+        env["HOME"] = "/tmp"
+        tmp = "mode=1777" + (f",size={self.settings.max_workspace_bytes}" if self.settings.max_workspace_bytes else "")
+        return self.client.containers.create(
+            self.settings.image,
+            command,
+            name=f"mlgym-{self.episode}-{role}-{secrets.token_hex(3)}",
+            hostname=role,
+            user=AGENT_USER,
+            working_dir=WORKSPACE,
+            environment=env,
+            labels=self.labels(role),
+            mounts=mounts,
+            read_only=True,
+            tmpfs={"/tmp": tmp},
+            **self.host_config(evaluation=True),
+        )
+
     def evaluate_in_sandbox(self, task_dir: Path, script: str, timeout: float, private_data: Path | None) -> ExecResult:
         """Score in a fresh container: workspace and task read-only, test data only here, no network."""
         from docker.types import Mount
@@ -400,21 +425,7 @@ class DockerRuntime:
         if private_data is not None:
             mounts.append(Mount(PRIVATE_MOUNT, str(Path(private_data).resolve()), type="bind", read_only=True))
             env["MLGYM_PRIVATE_DATA"] = PRIVATE_MOUNT
-        for var in CA_VARIABLES:
-            if env.get(var) == HOST_CA_MOUNT:
-                del env[var]
-        evaluator = self.client.containers.create(
-            self.settings.image,
-            ["python3", posixpath.join(TASK_MOUNT, script)],
-            name=f"mlgym-{self.episode}-eval-{secrets.token_hex(3)}",
-            hostname="evaluation",
-            user=AGENT_USER,
-            working_dir=WORKSPACE,
-            environment=env,
-            labels=self.labels("evaluation"),
-            mounts=mounts,
-            **self.host_config(evaluation=True),
-        )
+        evaluator = self._side_container("evaluation", ["python3", posixpath.join(TASK_MOUNT, script)], mounts, env)
         try:
             evaluator.start()
             timed_out = False
@@ -459,21 +470,7 @@ class DockerRuntime:
             Mount(LIB_MOUNT, str(TASK_LIB), type="bind", read_only=True),
         ]
         player_env = {**self.environment(), "PYTHONDONTWRITEBYTECODE": "1", **env, "PYTHONPATH": LIB_MOUNT}
-        for var in CA_VARIABLES:
-            if player_env.get(var) == HOST_CA_MOUNT:
-                del player_env[var]
-        container = self.client.containers.create(
-            self.settings.image,
-            ["sleep", "infinity"],
-            name=f"mlgym-{self.episode}-player-{secrets.token_hex(3)}",
-            hostname="player",
-            user=AGENT_USER,
-            working_dir=WORKSPACE,
-            environment=player_env,
-            labels=self.labels("player"),
-            mounts=mounts,
-            **self.host_config(evaluation=True),
-        )
+        container = self._side_container("player", ["sleep", "infinity"], mounts, player_env)
         try:
             container.start()
             stream = ExecStream(

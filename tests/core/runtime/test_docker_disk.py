@@ -132,3 +132,32 @@ def test_copying_out_never_takes_more_host_disk_than_the_limit(
     assert (out / "zeros.bin").read_bytes() == bytes(4_000_000)
     assert (out / "evaluate.py").read_text() == (tmp_path / "run" / "workspace" / "evaluate.py").read_text()
     assert "over this" not in shell(env, "echo done")  # a sparse file takes no room in the limit either
+
+
+FILLER = '''
+import os
+made = []
+for path in ("/tmp/fill", "/home/agent/fill", "/var/tmp/fill", "/opt/mlgym/fill"):
+    try:
+        with open(path, "wb") as f:
+            for _ in range(30):
+                f.write(bytes(1_000_000))
+                f.flush()
+                os.fsync(f.fileno())
+        made.append(path)
+    except OSError:
+        pass
+def row_strategy(history):
+    if made:
+        raise SystemExit("wrote 30 MB to " + ", ".join(made))
+    return 0
+'''
+
+
+def test_the_agents_code_in_the_player_cannot_write_past_the_limit(limited_env: ResearchEnv) -> None:
+    """The player's container (the agent's strategy, run for a validation) has a read-only root and a
+    /tmp of at most the limit: a strategy that fills the disk fails to, and plays on."""
+    env = limited_env
+    obs, *_ = env.step("cat > strategy.py <<'EOF'\n" + FILLER + "\nEOF")
+    obs, _, _, _, info = env.step("validate")
+    assert info["evaluation"]["valid"], obs
