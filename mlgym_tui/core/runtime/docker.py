@@ -100,6 +100,8 @@ class DockerRuntime:
         self._closed = False
         self._reaper: subprocess.Popen[bytes] | None = None
         self._disk: ContainerDiskLimit | None = None
+        self._disk_start: threading.Thread | None = None
+        self._disk_error: Exception | None = None
         self._in_command = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -198,11 +200,9 @@ class DockerRuntime:
         except Exception as exc:  # noqa: BLE001 - e.g. a GPU request this host cannot satisfy
             raise RuntimeUnavailable(f"cannot start the episode container: {_first_line(exc)}") from exc
         self.supervisor = Supervisor(self.client.api, self.container.id, AGENT_USER)
-        if self.settings.max_workspace_bytes:
-            self._disk = ContainerDiskLimit(
-                self.client.api, self.container.id, AGENT_USER, [WORKSPACE],
-                self.settings.max_workspace_bytes, self._shell_state,
-            )
+        if self.settings.max_workspace_bytes:  # beside the copying in of the task's files
+            self._disk_start = threading.Thread(target=self._start_disk_limit, name="mlgym-disk-start", daemon=True)
+            self._disk_start.start()
         self._transport = DockerShellTransport(
             self.client.api,
             self.container.id,
@@ -214,6 +214,25 @@ class DockerRuntime:
         )
         self._shell = PersistentShell(self._transport, self.settings.output_cap_bytes)
         self._shell.initialise(WORKSPACE)
+
+    def _start_disk_limit(self) -> None:
+        try:
+            self._disk = ContainerDiskLimit(
+                self.client.api, self.container.id, AGENT_USER, [WORKSPACE],
+                self.settings.max_workspace_bytes or 0, self._shell_state,
+            )
+        except Exception as exc:  # noqa: BLE001 - raised where the agent's first command waits for it
+            self._disk_error = exc
+
+    def _disk_limit(self) -> ContainerDiskLimit | None:
+        """The workspace size limit, once its start (found places and what the image put there) is done;
+        the agent's first command waits for it, so nothing the agent writes is taken for the image's."""
+        if self._disk_start is not None:
+            self._disk_start.join()
+            self._disk_start = None
+            if self._disk_error is not None:
+                raise SandboxError(f"the workspace size limit could not start: {_first_line(self._disk_error)}")
+        return self._disk
 
     def _shell_state(self) -> tuple[int, bool] | None:
         """The agent shell's pid and whether a command runs in it (for the disk limit)."""
@@ -251,8 +270,9 @@ class DockerRuntime:
             return
         self._closed = True
         _OPEN.discard(self)
-        if self._disk is not None:
-            self._disk.close()
+        with contextlib.suppress(SandboxError):
+            if (disk := self._disk_limit()) is not None:
+                disk.close()
         if self._transport is not None and self._dead is None:
             with contextlib.suppress(Exception):
                 self._transport.terminate()
@@ -276,14 +296,15 @@ class DockerRuntime:
             raise SandboxError("runtime not started")
         if self._dead is not None:
             raise SandboxError(self._dead)
-        if self._disk is not None:
-            self._disk.settle()
+        disk = self._disk_limit()
+        if disk is not None:
+            disk.settle()
         self._in_command = True
         try:
             result = self._shell.run(command, timeout, on_output)
         finally:
             self._in_command = False
-        notice = self._disk.notice() if self._disk is not None else ""
+        notice = disk.notice() if disk is not None else ""
         return dataclasses.replace(result, output=result.output + notice) if notice else result
 
     def cwd(self) -> str:
