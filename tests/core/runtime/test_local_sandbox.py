@@ -314,6 +314,22 @@ def test_the_workspace_size_limit_stops_writers_while_they_run(pd_task_copy: Pat
         env.close()
 
 
+def test_a_deleted_file_kept_open_counts_toward_the_size_limit(pd_task_copy: Path) -> None:
+    """``exec 3>f; rm f; write to 3`` fills the disk where no walk of the folders sees it."""
+    text = (pd_task_copy / "task.yaml").read_text().replace("  wall_time: 3600", "  wall_time: 3600\n  max_workspace_bytes: 20000000")
+    (pd_task_copy / "task.yaml").write_text(text)
+    env = ResearchEnv("prisonersDilemma")
+    try:
+        env.reset(seed=0)
+        obs = shell(env, "(exec 3>/tmp/held; rm /tmp/held; "
+                         "while true; do head -c 1000000 /dev/zero >&3; sleep 0.05; done) & sleep 30; echo never")
+        assert "never" not in obs and "over this task's limit of 20.0 MB" in obs, obs
+        time.sleep(2.5)  # the next measurement: the writer and its file are gone
+        assert "over this" not in shell(env, "echo fine")
+    finally:
+        env.close()
+
+
 def test_limits_must_be_positive(pd_task_copy: Path) -> None:
     from mlgym_tui.core.errors import ConfigError
 
