@@ -14,11 +14,19 @@ from typing import Any
 import pytest
 
 from mlgym_tui.core.env import ResearchEnv
+from mlgym_tui.core.task_sources import load_task
 from tests.security.conftest import Step, episode, stepper, write
 
 pytestmark = pytest.mark.xdist_group("jax-tasks")
 
 OBS_SIZE = {"rlBreakoutMinAtar": (400, 3), "rlMetaMazeMisc": (15, 4)}
+
+
+@pytest.mark.parametrize("task_id", sorted(OBS_SIZE))
+def test_the_rl_tasks_judge_on_the_host_with_a_read_only_player(task_id: str) -> None:
+    task = load_task(task_id)
+    assert task.evaluation.judge == "host" and task.evaluation.player == "player.py"
+    assert {"evaluate.py", "player.py"} <= set(task.read_only) <= set(task.starter_code)
 
 
 def fresh_checkpoint(task_id: str) -> str:
