@@ -8,9 +8,10 @@ supervisor connection of its own (:mod:`.docker_supervisor`, root in the contain
 agent's can hide files from it, and no agent file call waits on a measurement):
 
 - at the start, the places on the container's own file system the agent can write (``/tmp``,
-  ``/var/tmp``, its home, the agent-owned venv, …) and what the image already put there, which does not
-  count; then, every couple of seconds, the blocks under those places, on the workspace volume, and in
-  files the agent deleted but keeps open;
+  ``/var/tmp``, its home, the agent-owned venv, …); then, every couple of seconds, the blocks of what
+  was made or changed there since the start (the image's own files left alone do not count; deleting
+  them makes no room, as it frees nothing on the host), everything on the workspace volume, and files
+  the agent deleted but keeps open;
 - over the limit, every process of the agent's but its shell is stopped and killed (the command that was
   running is abandoned, as on a timeout), and the next observation says why.
 """
@@ -43,18 +44,17 @@ class ContainerDiskLimit:
         self.volumes = volumes
         self.shell = shell
         self._stopping = threading.Lock()
-        self.places: list[str] = [p for p in self.supervisor.call("writable", timeout=120)["roots"] if p not in volumes]
-        self.image_bytes = self._measure()["layer"]
-        """What the image's own files in those places take: the agent did not write them."""
+        found = self.supervisor.call("writable", timeout=120)
+        self.places: list[str] = [p for p in found["roots"] if p not in volumes]
+        self.since: float = found["now"] - 1.0  # file times come from a coarser clock
+        """The container's clock at the start: files the image put there and the agent left alone do
+        not count; one it changes (even its mode, which copies it into the container's layer) does."""
         self.guard = DiskGuard(self.usage, limit, self._over_limit)
-
-    def _measure(self) -> dict[str, int]:
-        return self.supervisor.call("usage", timeout=600, layer=self.places, volumes=self.volumes)
 
     def usage(self) -> int:
         """Bytes on disk the episode added where the agent can write."""
-        found = self._measure()
-        return max(found["layer"] - self.image_bytes, 0) + found["volumes"] + found["held"]
+        found = self.supervisor.call("usage", timeout=600, layer=self.places, volumes=self.volumes, since=self.since)
+        return found["layer"] + found["volumes"] + found["held"]
 
     def _over_limit(self, _usage: int) -> None:
         state = self.shell()

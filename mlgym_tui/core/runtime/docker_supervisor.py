@@ -34,7 +34,7 @@ from mlgym_tui.core.runtime import file_walks
 from mlgym_tui.core.runtime.docker_exec import ExecStream
 
 _OPS_SOURCE = r'''
-import contextlib, json, os, pwd, signal, stat, sys
+import contextlib, json, os, pwd, signal, stat, sys, time
 
 AGENT = pwd.getpwnam(sys.argv[1])
 UID, GID = AGENT.pw_uid, AGENT.pw_gid
@@ -205,7 +205,7 @@ def op_writable(req):
                 found.append(e.path)
             elif stat.S_ISDIR(st.st_mode):
                 stack.append(e.path)
-    return {"roots": sorted(found)}, b""
+    return {"roots": sorted(found), "now": time.time()}, b""
 
 
 def agent_pids():
@@ -225,10 +225,11 @@ def agent_pids():
 
 
 def op_usage(req):
-    """Bytes on disk: in the ``layer`` places (not crossing mounts), on the ``volumes``, and held by
-    files the agent deleted but keeps open. Measured as root, so no folder of the agent's hides any."""
+    """Bytes on disk: in the ``layer`` places (not crossing mounts) what was made or changed ``since``,
+    on the ``volumes`` everything, and in files the agent deleted but keeps open. Measured as root, so
+    no folder of the agent's hides any."""
     seen = set()
-    layer = disk_usage(req["layer"], seen, one_device=True)
+    layer = disk_usage(req["layer"], seen, one_device=True, changed_since=req["since"])
     volumes = disk_usage(req["volumes"], seen)
     with as_agent():  # /proc/<pid>/fd of another user's process would need CAP_SYS_PTRACE
         held = deleted_open_files(agent_pids(), seen)

@@ -77,11 +77,15 @@ def read_regular(path: str, max_bytes: int) -> bytes:
         os.close(fd)
 
 
-def disk_usage(roots: list, seen: set | None = None, one_device: bool = False) -> int:
+def disk_usage(
+    roots: list, seen: set | None = None, one_device: bool = False, changed_since: float | None = None
+) -> int:
     """Bytes on disk under ``roots`` (files or folders; links not followed, each inode counted once,
     across calls that share ``seen``). With ``one_device``, file systems mounted below a root are left
-    to be measured on their own (as ``du -x``)."""
+    to be measured on their own (as ``du -x``); with ``changed_since``, only what was made or changed
+    (status change time) since then counts."""
     seen = set() if seen is None else seen
+    since = float("-inf") if changed_since is None else changed_since
     total = 0
     stack = []
     for root in roots:
@@ -91,7 +95,7 @@ def disk_usage(roots: list, seen: set | None = None, one_device: bool = False) -
             continue
         if (st.st_dev, st.st_ino) not in seen:
             seen.add((st.st_dev, st.st_ino))
-            total += st.st_blocks * 512
+            total += st.st_blocks * 512 if st.st_ctime >= since else 0
             if stat.S_ISDIR(st.st_mode):
                 stack.append((str(root), st.st_dev))
     while stack:
@@ -109,7 +113,7 @@ def disk_usage(roots: list, seen: set | None = None, one_device: bool = False) -
                     if key in seen:
                         continue
                     seen.add(key)
-                    total += st.st_blocks * 512
+                    total += st.st_blocks * 512 if st.st_ctime >= since else 0
                     if stat.S_ISDIR(st.st_mode):
                         stack.append((entry.path, device))
         except OSError:

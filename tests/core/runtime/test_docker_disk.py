@@ -72,6 +72,13 @@ def test_writers_past_the_limit_are_stopped_while_they_run(limited_env: Research
     assert shell(env, "echo fine") == "fine\n"
 
 
+def test_changing_the_images_own_files_counts(limited_env: ResearchEnv) -> None:
+    """A file the image put in an agent-owned place (the venv) is copied into the container's layer
+    when the agent changes it, even only its mode: that takes host disk, so it counts."""
+    obs = shell(limited_env, "find /opt/mlgym -type f -size +1M | head -40 | xargs chmod u+x; sleep 30; echo never")
+    assert "never" not in obs and "over this task's limit of 20.0 MB" in obs, obs
+
+
 def test_a_foreground_writer_in_a_hidden_folder_is_stopped(limited_env: ResearchEnv) -> None:
     """The measurement runs as root in the container: a folder the agent shuts hides nothing."""
     env = limited_env
