@@ -69,13 +69,31 @@ def default_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -
     return cmd_home(args)
 
 
+def _intermixed(
+    command: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str], unknown: list[str]
+) -> tuple[argparse.Namespace, list[str]]:
+    """Positionals left over after an option (``tasks check --static ID``: argparse gives optional
+    positionals their empty match before the option) parsed again, options and positionals intermixed;
+    the first parse stands when the command's arguments cannot be read that way."""
+    try:
+        rest = argv[argv.index(args.command) + 1:]
+        again, left = command.parse_known_intermixed_args(rest)
+    except (ValueError, TypeError):  # REMAINDER arguments (serve), nested commands (image)
+        return args, unknown
+    merged = argparse.Namespace(**{**vars(args), **vars(again)})
+    return merged, left
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # the command's own usage names its options (`watch --agnet` is watch's mistake)
         commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         command = commands.choices.get(getattr(args, "command", None) or "")
-        (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+        if command is not None and not any(u.startswith("-") for u in unknown):
+            args, unknown = _intermixed(command, args, list(argv) if argv is not None else sys.argv[1:], unknown)
+        if unknown:
+            (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
         apply_tasks_dirs(getattr(args, "tasks_dir", None) or [])

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 
 from mlgym_tui.agents.config import AgentConfig, load_agent_config
 from mlgym_tui.agents.history import History
@@ -73,6 +74,32 @@ class LLMAgent:
         self._first = True
         self._retries = 0
         self._task: TaskConfig | None = None
+        self._check_template_names(env)
+
+    def _check_template_names(self, env: jinja2.Environment) -> None:
+        """A template naming a variable it is never given fails now, in one line, not at its first
+        rendering mid-episode (StrictUndefined would end the episode as ``exit_error``)."""
+        base = set(self._variables({}))
+        given = {
+            "system": base | {"commands"},
+            "instance": base | {"task_text"},
+            "next_step": base | {"observation"},
+            "next_step_no_output": base | {"observation"},
+            "format_error": {"error", "attempts_left"},
+            "interjection": {"text"},
+            "elided": {"lines", "chars"},
+        }
+        t = self.config.templates
+        sources = {"system": t.system, "instance": t.instance, "next_step": t.next_step,
+                   "next_step_no_output": t.next_step_no_output or t.next_step, "format_error": t.format_error,
+                   "interjection": t.interjection, "elided": self.config.history.elided}
+        for name, source in sources.items():
+            unknown = sorted(meta.find_undeclared_variables(env.parse(source)) - given[name] - set(env.globals))
+            if unknown:
+                raise ConfigError(
+                    f"agent {self.config.name}: template '{name}' uses {', '.join(unknown)}, which it is not "
+                    f"given (it has: {', '.join(sorted(given[name]))})"
+                )
 
     @classmethod
     def from_name(cls, name: str = "default", layers: list[str] | None = None, **model_options: Any) -> LLMAgent:

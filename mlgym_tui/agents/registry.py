@@ -34,7 +34,20 @@ def _options(config: list[str] | None) -> dict[str, Any]:
 def _sweep(config: list[str] | None = None, **_: Any) -> Agent:
     from mlgym_tui.agents.sweep import SweepAgent
 
-    return SweepAgent(**_options(config))
+    options = _options(config)
+    unknown = sorted(set(options) - {"max_evals", "tunables"})
+    if unknown:
+        raise UserError(f"sweep agent: unknown option(s) {unknown}; use -c max_evals=N, -c tunables=[NAME,...]")
+    try:
+        max_evals = int(options.get("max_evals", 12))
+    except (TypeError, ValueError):
+        max_evals = 0
+    if max_evals < 1:
+        raise UserError(f"sweep agent: -c max_evals={options['max_evals']}: give a whole number of at least 1")
+    tunables = options.get("tunables")
+    if tunables is not None and not (isinstance(tunables, list) and all(isinstance(t, str) for t in tunables)):
+        raise UserError(f"sweep agent: -c tunables={tunables}: give a list of names, e.g. -c tunables=[lr]")
+    return SweepAgent(max_evals=max_evals, tunables=tunables)
 
 
 def _replay(config: list[str] | None = None, model: str | None = None, base_url: str | None = None,
@@ -53,6 +66,10 @@ def _human(**_: Any) -> Agent:
 
     return HumanAgent()
 
+
+MODEL_FREE_AGENTS = frozenset({"baseline", "sweep", "human"})
+"""Built-in agents that take no model: ``--model`` is a mistake with them, and batch's ``--models`` does
+not multiply their cells."""
 
 BUILTIN: dict[str, Callable[..., Agent]] = {
     "baseline": _baseline,

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mlgym_tui.agents.registry import MODEL_FREE_AGENTS
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.task_sources import task_ids
-
-MODEL_FREE_AGENTS = frozenset({"baseline", "sweep", "human"})
-"""Built-in agents that take no model: ``--models`` does not multiply their cells."""
 
 
 @dataclass(frozen=True, order=True)

@@ -10,7 +10,16 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from mlgym_tui.commands.episode_options import add_agent_options, add_memory_options, check_max_steps
+from mlgym_tui.commands.episode_options import (
+    add_agent_options,
+    add_memory_options,
+    check_max_steps,
+    check_memory_paths,
+    check_non_negative,
+    check_out_folder,
+    check_positive,
+    check_seed,
+)
 from mlgym_tui.commands.sandbox_options import add_gpu_options
 from mlgym_tui.core.errors import UserError
 
@@ -82,6 +91,18 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
     if not 1 <= args.attempts <= MAX_ATTEMPTS:
         raise UserError(f"--attempts {args.attempts}: must be between 1 and {MAX_ATTEMPTS:,}")
     check_max_steps(args.max_steps)
+    check_seed(args.seed)
+    for option, value in (("--wall-time", args.wall_time), ("--cost-limit", args.cost_limit),
+                          ("--total-cost-limit", args.total_cost_limit), ("--episode-timeout", args.episode_timeout),
+                          ("--cpus-per-episode", args.cpus_per_episode),
+                          ("--memory-per-episode", args.memory_per_episode)):
+        check_positive(option, value)
+    check_non_negative("--grace", args.grace)
+    check_non_negative("--retries", args.retries)
+    if args.gpus_per_episode is not None and args.gpus_per_episode < 1:
+        raise UserError(f"--gpus-per-episode {args.gpus_per_episode}: must be at least 1")
+    check_memory_paths(args.memory_from, args.memory_dir)
+    check_out_folder(args.out)
     return BatchOptions(
         tasks=split_list(args.tasks),
         agents=split_list(args.agents),

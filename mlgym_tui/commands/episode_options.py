@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 from pathlib import Path
 
 from mlgym_tui.commands.sandbox_options import add_sandbox_options, sandbox_settings
@@ -71,11 +73,62 @@ def check_max_steps(value: int | None) -> None:
         raise UserError(f"--max-steps {value}: must be at least 1")
 
 
+def check_positive(option: str, value: float | None) -> None:
+    """A limit or size that must be a finite number above 0 (None: not given)."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise UserError(f"{option} {value:g}: give a number greater than 0")
+
+
+def check_non_negative(option: str, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise UserError(f"{option} {value:g}: give a number of 0 or more")
+
+
+def check_out_folder(out: str | Path) -> None:
+    """``--out`` must be a folder that can be made (a file or an unwritable place is said now, once,
+    instead of failing each episode)."""
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create the folder there ({exc.strerror or exc})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: the folder is not writable")
+
+
+def check_seed(value: int) -> None:
+    if value < 0:
+        raise UserError(f"--seed {value}: must be 0 or more")
+
+
+def check_memory_paths(memory_from: list[str], memory_dir: str | None) -> None:
+    """A ``--memory-from`` path that is not there at all is a typo (a run folder without notes is not:
+    the episode says so and goes on); ``--memory-dir`` must be a folder, or not exist yet."""
+    for path in memory_from:
+        if not Path(path).exists():
+            raise UserError(f"--memory-from {path}: no such run folder or memory file")
+    if memory_dir is not None and Path(memory_dir).exists() and not Path(memory_dir).is_dir():
+        raise UserError(f"--memory-dir {memory_dir}: not a folder")
+
+
+def check_model_options(agent: str, model: str | None, base_url: str | None) -> None:
+    """``--model``/``--base-url`` with an agent that calls no model would be silently ignored."""
+    from mlgym_tui.agents.registry import MODEL_FREE_AGENTS
+
+    if agent in MODEL_FREE_AGENTS and (model or base_url):
+        option = "--model" if model else "--base-url"
+        raise UserError(f"{option}: the {agent} agent calls no model; give an LLM agent (--agent default)")
+
+
 def episode_options(args: argparse.Namespace, task: str | None = None, agent: str | None = None):  # noqa: ANN201
     """The :class:`~mlgym_tui.agents.episode.EpisodeOptions` the parsed options describe."""
     from mlgym_tui.agents.episode import EpisodeOptions
 
     check_max_steps(args.max_steps)
+    check_seed(args.seed)
+    check_memory_paths(args.memory_from, args.memory_dir)
+    check_model_options(agent or getattr(args, "agent", "baseline"), getattr(args, "model", None),
+                        getattr(args, "base_url", None))
     return EpisodeOptions(
         task=args.task if task is None else task,
         agent=agent or getattr(args, "agent", "baseline"),

@@ -44,6 +44,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"already imported: {source} -> {folder}")
     for source, reason in total.skipped:
         print(f"skipped: {source}: {reason}")
+    nothing = not (total.written or total.already or total.skipped)
+    if nothing and len(total.failed) == 1:  # one bad file given: its reason is the one line
+        raise UserError(f"{total.failed[0].path}: {total.failed[0].reason}")
     for exc in total.failed:
         print(f"mlgym-tui: error: {exc.path}: {exc.reason}", file=sys.stderr)
     print(total.summary())

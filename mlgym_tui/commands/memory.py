@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from mlgym_tui.core.errors import UserError
@@ -42,9 +43,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     if not file.is_file():
         raise UserError(f"{file}: no memory file")
     warnings: list[str] = []
-    for note in read_notes(file, warnings):
+    notes = read_notes(file, warnings)
+    if not notes and warnings:  # nothing readable in it: not a memory file at all
+        raise UserError(f"{file}: not a memory file ({warnings[0]}{', …' if len(warnings) > 1 else ''})")
+    for note in notes:
         best = "" if note.best_score is None else f" best={note.best_score:g}"
         print(f"[{note.run} step {note.step}{best}] {note.text}")
     for warning in warnings:
-        print(f"warning: {warning}")
+        print(f"mlgym-tui: warning: {warning}", file=sys.stderr)
     return 0

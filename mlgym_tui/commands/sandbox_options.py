@@ -7,9 +7,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.runtime import RuntimeSettings
+
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?[bkmg]?")
+"""Docker's memory sizes: a number of bytes, or with b, k, m or g."""
 
 
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +61,10 @@ def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None 
     settings = settings or RuntimeSettings()
     settings.image = args.image
     settings.network = bool(args.network)
-    settings.memory = None if str(args.memory_limit).lower() in ("none", "0", "") else args.memory_limit
+    memory = str(args.memory_limit).strip().lower()
+    if memory not in ("none", "0", "") and not MEMORY_SIZE.fullmatch(memory):
+        raise UserError(f"--memory-limit {args.memory_limit}: give a size such as 512m or 8g, or 'none'")
+    settings.memory = None if memory in ("none", "0", "") else memory
     if args.cpus is not None and args.cpus <= 0:
         raise UserError(f"--cpus {args.cpus:g}: must be more than 0")
     settings.cpus = args.cpus
@@ -67,6 +74,8 @@ def sandbox_settings(args: argparse.Namespace, settings: RuntimeSettings | None 
     settings.gpus = parse_gpus(args.gpus)
     if args.gpus_per_episode is not None and settings.gpus is None:
         raise UserError("--gpus-per-episode needs --gpus (the devices to share out)")
+    if args.gpus_per_episode is not None and args.gpus_per_episode < 1:
+        raise UserError(f"--gpus-per-episode {args.gpus_per_episode}: must be at least 1")
     settings.gpus_per_episode = args.gpus_per_episode
     if getattr(args, "backend", None) == "docker":
         from mlgym_tui.core.runtime.docker import preflight

@@ -58,7 +58,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UserError("--aup-grid must be at least 2")
     if args.width is not None and args.width < 40:
         raise UserError("--width must be at least 40")
+    for folder in args.dirs:
+        if not Path(folder).exists():
+            raise UserError(f"{folder}: no such file or folder")
     found = load_runs([Path(d) for d in args.dirs])
+    if not found.runs and not found.in_progress and len(found.problems) == 1:  # its reason is the one line
+        raise UserError(str(found.problems[0]))
     for problem in found.problems:
         print(f"mlgym-tui: skipped {problem}", file=sys.stderr)
     for duplicate, first in found.duplicates:

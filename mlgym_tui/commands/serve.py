@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import socket
 import sys
 
 from mlgym_tui.core.errors import UserError
@@ -45,9 +46,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from textual_serve.server import Server
     except ImportError as exc:
         raise UserError("serving needs textual-serve: pip install 'mlgym-tui[tui]'") from exc
+    check_listen(args.host, args.port)
     if args.host not in LOOPBACK:
         print(f"mlgym-tui: warning: serving on {args.host}: anyone who reaches this port gets a shell "
               "in the sandbox", file=sys.stderr)
     server = Server(serve_command(args.app_args), host=args.host, port=args.port, title="mlgym-tui")
     server.serve()
     return 0
+
+
+def check_listen(host: str, port: int) -> None:
+    """A port out of range, a host that does not resolve or an address already taken: one line now,
+    not the web server's traceback."""
+    if not 1 <= port <= 65535:
+        raise UserError(f"--port {port}: give a port between 1 and 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"--host {host}: cannot resolve it ({getattr(exc, 'strerror', None) or exc})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None

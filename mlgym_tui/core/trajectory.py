@@ -175,6 +175,8 @@ def read_trajectory(path: Path) -> Trajectory:
     header: dict[str, Any] | None = None
     events: list[Event] = []
     problems: list[str] = []
+    before_header: str | None = None
+    """What the first unreadable line before the header was (a binary or cut file has no header)."""
     with path.open("rb") as f:
         for number, raw in enumerate(_bounded_lines(f, problems, path), start=1):
             if raw is None:
@@ -185,11 +187,11 @@ def read_trajectory(path: Path) -> Trajectory:
                     raise ValueError("not a JSON object")
                 if _depth_over(record, MAX_NESTING):
                     raise ValueError(f"nested more than {MAX_NESTING} levels deep")
-            except RecursionError:
-                problems.append(f"{path}:{number}: skipped, nested too deeply to read")
-                continue
-            except ValueError as exc:
-                problems.append(f"{path}:{number}: skipped, not valid JSON ({str(exc)[:80]})")
+            except (RecursionError, ValueError) as exc:
+                reason = "nested too deeply to read" if isinstance(exc, RecursionError) else (
+                    f"not valid JSON ({str(exc)[:80]})")
+                problems.append(f"{path}:{number}: skipped, {reason}")
+                before_header = before_header or (f"line {number} is {reason}" if header is None else None)
                 continue
             if header is None:
                 if record.get("kind") != "header":
@@ -205,6 +207,8 @@ def read_trajectory(path: Path) -> Trajectory:
             except (KeyError, ValueError, TypeError) as exc:
                 problems.append(f"{path}:{number}: skipped, not an event ({exc})")
     if header is None:
+        if before_header:  # lines there, none of them a header: say what the first one was
+            raise TrajectoryError(f"{path}: not a trajectory ({before_header})")
         raise TrajectoryError(f"{path}: empty file, no trajectory header")
     return Trajectory(path=path, header=header, events=events, problems=problems)
 

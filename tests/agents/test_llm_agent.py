@@ -131,12 +131,20 @@ def test_strict_templates_fail_loudly_on_an_unknown_variable(tmp_path: Path) -> 
     layer = tmp_path / "bad.yaml"
     layer.write_text("templates:\n  next_step: '{{ observaton }}'\n")
     config = load_agent_config("default", [str(layer)])
+    with pytest.raises(ConfigError, match="template 'next_step' uses observaton, which it is not given"):
+        LLMAgent(config, ScriptedModel([answer("a", "ls")] * 3))  # before any episode, not mid-way
+
+
+def test_strict_templates_fail_loudly_on_an_unknown_attribute(tmp_path: Path) -> None:
+    layer = tmp_path / "bad.yaml"
+    layer.write_text("templates:\n  next_step: '{{ metric.nmae }}: {{ observation }}'\n")
+    config = load_agent_config("default", [str(layer)])
     agent = LLMAgent(config, ScriptedModel([answer("a", "ls")] * 3))
     task = load_task("prisonersDilemma")
     info = {"cwd": ".", "open_file": None, "steps_left": 9}
     agent.start(task, "t", info)
     agent.act("t", info)
-    with pytest.raises(ConfigError, match="'observaton' is undefined"):
+    with pytest.raises(ConfigError, match="has no attribute 'nmae'"):
         agent.act("output", info)
 
 

@@ -91,6 +91,24 @@ def _dot_dot_import(root: Path) -> None:
     (folder / "x.traj").write_text(json.dumps(traj))
 
 
+def _run_file(content: bytes) -> Setup:
+    """A run folder whose trajectory.jsonl holds ``content`` (empty, binary, cut in its first line)."""
+    return _file("bad/trajectory.jsonl", content)
+
+
+def _both(*setups: Setup) -> Setup:
+    def make(root: Path) -> None:
+        for setup in setups:
+            setup(root)
+
+    return make
+
+
+BINARY = bytes(range(128, 256)) * 4
+CLOSED = "http://127.0.0.1:1/v1"
+"""A model server address nothing listens on (connections are refused at once)."""
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -99,6 +117,8 @@ class Case:
     setup: Setup = _nothing
     code: int = 2
     argparse: bool = False
+    unset: tuple[str, ...] = ()
+    """Environment variables the command must not see (an API key the machine may hold)."""
 
 
 CASES = [
@@ -154,11 +174,139 @@ CASES = [
     Case("batch --workers 0", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline", "--workers", "0",
                                "--out", "{out}"), "--workers must be at least 1"),
     Case("unknown command", ("frobnicate",), "invalid choice", argparse=True),
+    # the model and the agent's config
+    Case("--base-url where nothing listens", ("run", "prisonersDilemma", "--agent", "default", "--model", "m",
+                                              "--base-url", CLOSED, "--out", "{out}"), "cannot reach the server"),
+    Case("--model with the baseline agent", ("run", "prisonersDilemma", "--model", "openai:gpt-4o", "--out", "{out}"),
+         "the baseline agent calls no model"),
+    Case("--model of no provider", ("run", "prisonersDilemma", "--agent", "default", "--model", "foo",
+                                    "--out", "{out}"), "write openai:MODEL"),
+    Case("--model without its key", ("run", "prisonersDilemma", "--agent", "default", "--model", "openai:gpt-4o",
+                                     "--out", "{out}"), "set the OPENAI_API_KEY", unset=("OPENAI_API_KEY",)),
+    Case("template names an unknown variable", ("run", "prisonersDilemma", "--agent", "default", "--model", "m",
+                                                "--base-url", CLOSED, "-c", "{root}/t.yaml", "--out", "{out}"),
+         "template 'system' uses no_such_var", _file("t.yaml", b"templates:\n  system: '{{ no_such_var }}'\n")),
+    Case("template syntax error", ("run", "prisonersDilemma", "--agent", "default", "--model", "m", "--base-url",
+                                   CLOSED, "-c", "{root}/t.yaml", "--out", "{out}"), "template syntax error",
+         _file("t.yaml", b"templates:\n  system: '{{ nope'\n")),
+    Case("-c file missing", ("run", "prisonersDilemma", "--agent", "default", "-c", "{root}/none.yaml",
+                             "--out", "{out}"), "no such file"),
+    Case("-c file not YAML", ("run", "prisonersDilemma", "--agent", "default", "-c", "{root}/t.yaml",
+                              "--out", "{out}"), "invalid YAML", _file("t.yaml", b"a: [\n")),
+    Case("-c file binary", ("run", "prisonersDilemma", "--agent", "default", "-c", "{root}/t.yaml", "--out", "{out}"),
+         "not a text file", _file("t.yaml", BINARY)),
+    Case("-c value of the wrong type", ("run", "prisonersDilemma", "--agent", "default", "-c",
+                                        "model.temperature=hot", "--out", "{out}"), "model.temperature"),
+    Case("-c unknown key", ("run", "prisonersDilemma", "--agent", "default", "-c", "no.such=1", "--out", "{out}"),
+         "unknown field"),
+    Case("sweep: unknown option", ("run", "prisonersDilemma", "--agent", "sweep", "-c", "nonsense=1",
+                                   "--out", "{out}"), "unknown option"),
+    Case("sweep: max_evals negative", ("run", "prisonersDilemma", "--agent", "sweep", "-c", "max_evals=-1",
+                                       "--out", "{out}"), "max_evals=-1"),
+    Case("replay agent without a path", ("run", "prisonersDilemma", "--agent", "replay", "--out", "{out}"),
+         "-c path="),
+    Case("replay agent of a binary trajectory", ("run", "prisonersDilemma", "--agent", "replay", "-c",
+                                                 "path={root}/bad", "--out", "{out}"), "not a trajectory",
+         _run_file(BINARY)),
+    # episode options
+    Case("--memory-from missing", ("run", "prisonersDilemma", "--memory-from", "{root}/none", "--out", "{out}"),
+         "--memory-from"),
+    Case("--memory-dir a file", ("run", "prisonersDilemma", "--memory-dir", "{root}/afile", "--out", "{out}"),
+         "not a folder", _file("afile", b"x")),
+    Case("--gpus not a device", ("run", "prisonersDilemma", "--gpus", "x", "--out", "{out}"), "not a device index"),
+    Case("--gpus-per-episode 0", ("run", "prisonersDilemma", "--gpus", "0", "--gpus-per-episode", "0",
+                                  "--out", "{out}"), "--gpus-per-episode 0"),
+    Case("--memory-limit not a size", ("run", "prisonersDilemma", "--memory-limit", "lots", "--out", "{out}"),
+         "--memory-limit lots"),
+    Case("--tasks-dir missing", ("run", "prisonersDilemma", "--tasks-dir", "{root}/none", "--out", "{out}"),
+         "no such folder"),
+    Case("docker image missing", ("run", "prisonersDilemma", "--backend", "docker", "--image", "no-such-image:x",
+                                  "--out", "{out}"), "docker"),
+    Case("human: negative seed, before the TUI", ("human", "prisonersDilemma", "--seed", "-1", "--out", "{out}"),
+         "--seed -1"),
+    Case("watch: negative pace, before the TUI", ("watch", "prisonersDilemma", "--pace", "-1"), "--pace -1"),
+    Case("watch: --max-steps 0, before the TUI", ("watch", "prisonersDilemma", "--max-steps", "0"),
+         "--max-steps 0"),
+    # tasks
+    Case("task.yaml empty", ("tasks", "show", "broken", "--tasks-dir", "{root}/tasks"), "expected a mapping",
+         _task_yaml(b"")),
+    Case("task.yaml missing a field", ("tasks", "show", "broken", "--tasks-dir", "{root}/tasks"),
+         "required field is missing", _task_yaml(b"id: broken\nname: x\n")),
+    Case("negative step limit passes no static check", ("tasks", "check", "--static", "broken", "--tasks-dir",
+                                                        "{root}/tasks"), "limits.max_steps",
+         _with_limit("max_steps", "-4")),
+    Case("tasks show without an id", ("tasks", "show"), "needs a task id"),
+    Case("tasks: unknown action", ("tasks", "frob"), "invalid choice", argparse=True),
+    # reading runs: export, score, import, replay
+    Case("export of an empty trajectory", ("export", "{root}/bad", "--format", "md"), "empty file", _run_file(b"")),
+    Case("export of a binary trajectory", ("export", "{root}/bad", "--format", "html"), "not a trajectory",
+         _run_file(BINARY)),
+    Case("export of a trajectory cut in line 1", ("export", "{root}/bad", "--format", "cast"), "not valid JSON",
+         _run_file(b'{"kind": "header", "sche')),
+    Case("export -o where no folder can be made", ("export", "{root}/runs/prisonersDilemma/x/20260101T000000Z-s0",
+                                                   "--format", "json", "-o", "{root}/afile/x.json"),
+         "cannot create its folder", _both(_plain_run, _file("afile", b"x"))),
+    Case("score of a missing folder", ("score", "{root}/none"), "no such file or folder"),
+    Case("score of a file that is no run", ("score", "{root}/afile"), "not a run folder", _file("afile", b"x")),
+    Case("score --aup-grid 0", ("score", "{root}/runs", "--aup-grid", "0"), "--aup-grid", _plain_run),
+    Case("score --width 0", ("score", "{root}/runs", "--width", "0"), "--width", _plain_run),
+    Case("import of a missing path", ("import", "{root}/none", "--out", "{out}"), "no .traj file"),
+    Case("import of an empty .traj", ("import", "{root}/x.traj", "--out", "{out}"), "not valid JSON",
+         _file("x.traj", b"")),
+    Case("import of a binary .traj", ("import", "{root}/x.traj", "--out", "{out}"), "not UTF-8",
+         _file("x.traj", BINARY)),
+    Case("import of a JSON list", ("import", "{root}/x.traj", "--out", "{out}"), "got list",
+         _file("x.traj", b"[1, 2]")),
+    Case("replay of a missing path", ("replay", "{root}/none"), "no such file or folder"),
+    Case("replay of an empty trajectory", ("replay", "{root}/bad"), "empty file", _run_file(b"")),
+    Case("replay of a binary trajectory", ("replay", "{root}/bad"), "not a trajectory", _run_file(BINARY)),
+    Case("replay --at not a step", ("replay", "{root}/runs", "--at", "soon"), "--at", argparse=True),
+    Case("replay --compare a binary trajectory", ("replay", "{root}/runs/prisonersDilemma/x/20260101T000000Z-s0",
+                                                  "--compare", "{root}/bad"), "not a trajectory",
+         _both(_plain_run, _run_file(BINARY))),
+    # the other commands
+    Case("control of no run folder", ("control", "{root}/none", "pause"), "not a run folder"),
+    Case("control interject without text", ("control", "{root}/runs/prisonersDilemma/x/20260101T000000Z-s0",
+                                            "interject"), "needs the text", _plain_run),
+    Case("memory show of a missing file", ("memory", "show", "{root}/none"), "no memory file"),
+    Case("memory show of a binary file", ("memory", "show", "{root}/m.jsonl"), "not a memory file",
+         _file("m.jsonl", BINARY + b"\n" + BINARY)),
+    Case("fleet of a missing folder", ("fleet", "{root}/none"), "not a folder"),
+    Case("fleet --poll 0", ("fleet", "{root}/runs", "--poll", "0"), "--poll 0", _plain_run),
+    Case("serve --port out of range", ("serve", "--port", "99999"), "--port 99999"),
+    Case("serve --host that does not resolve", ("serve", "--host", "no-such-host.invalid"), "cannot resolve"),
+    # batch
+    Case("batch --out a file", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline", "--out",
+                                "{root}/afile"), "cannot create the folder", _file("afile", b"x")),
+    Case("batch --out unwritable", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline", "--out",
+                                    "/proc/mlgym-no"), "cannot create the folder"),
+    Case("batch --episode-timeout 0", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline",
+                                       "--episode-timeout", "0", "--out", "{out}"), "--episode-timeout 0"),
+    Case("batch --cost-limit negative", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline",
+                                         "--cost-limit", "-1", "--out", "{out}"), "--cost-limit -1"),
+    Case("batch --wall-time nan", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline", "--wall-time",
+                                   "nan", "--out", "{out}"), "--wall-time nan"),
+    Case("batch negative seed", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline", "--seed", "-1",
+                                 "--out", "{out}"), "--seed -1"),
+    Case("batch --retries negative", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline", "--retries",
+                                      "-1", "--out", "{out}"), "--retries -1"),
+    Case("batch unknown task", ("batch", "--tasks", "noSuch", "--agents", "baseline", "--out", "{out}"),
+         "unknown task"),
+    Case("batch unknown agent", ("batch", "--tasks", "prisonersDilemma", "--agents", "nobody", "--out", "{out}"),
+         "unknown agent"),
+    Case("batch --max-concurrent-calls not a number", ("batch", "--tasks", "prisonersDilemma", "--agents",
+                                                       "baseline", "--max-concurrent-calls", "many", "--out",
+                                                       "{out}"), "--max-concurrent-calls"),
+    Case("batch --memory-from missing", ("batch", "--tasks", "prisonersDilemma", "--agents", "baseline",
+                                         "--memory-from", "{root}/none", "--out", "{out}"), "--memory-from"),
 ]
 
 
-def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT), "MLGYM_TASKS_DIR": str(PROJECT / "tasks")}
+def _cli(args: list[str], cwd: Path, unset: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT), "MLGYM_TASKS_DIR": str(PROJECT / "tasks"),
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    for name in unset:
+        env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "mlgym_tui.cli", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL)
 
@@ -175,7 +323,7 @@ def test_bad_input_is_one_line_and_exit_2(case: Case, tmp_path: Path) -> None:
     case.setup(root)
     before = _files(root)
     args = [a.replace("{root}", str(root)).replace("{out}", str(root / "out")) for a in case.args]
-    proc = _cli(args, cwd)
+    proc = _cli(args, cwd, case.unset)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == case.code, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]

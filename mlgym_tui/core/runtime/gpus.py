@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -24,6 +25,9 @@ from typing import IO
 
 from mlgym_tui.core.errors import RuntimeUnavailable, UserError
 from mlgym_tui.paths import cache_dir
+
+DEVICE_ID = re.compile(r"\d+|(GPU|MIG)-[0-9A-Za-z/-]+")
+"""What CUDA_VISIBLE_DEVICES and docker's device requests both accept: an index or a device UUID."""
 
 
 def parse_gpus(value: str | None) -> list[str] | None:
@@ -38,6 +42,9 @@ def parse_gpus(value: str | None) -> list[str] | None:
         raise UserError(f"--gpus {value!r}: give 'all' or device ids such as 0,1")
     if len(set(ids)) != len(ids):
         raise UserError(f"--gpus {value!r}: names a device twice")
+    for device in ids:
+        if not DEVICE_ID.fullmatch(device):
+            raise UserError(f"--gpus {value!r}: {device!r} is not a device index (0, 1 …) or a GPU-/MIG- UUID")
     return ids
 
 

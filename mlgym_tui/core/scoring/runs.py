@@ -362,6 +362,9 @@ def load_runs(paths: Iterable[Path | str]) -> RunSet:
         if root.is_file():
             if root.suffix == ".traj":
                 candidates: Iterable[tuple[Path, set[str]]] = [(root.parent, {root.name})]
+            elif root.name not in (RESULT_FILE, TRAJECTORY_FILE, RESULTS_FILE):
+                found.problems.append(Problem(root, "not a run folder, a .traj, result.json or trajectory.jsonl"))
+                continue
             else:
                 candidates = [(root.parent, set(os.listdir(root.parent)))]
         else:
