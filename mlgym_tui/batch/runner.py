@@ -9,6 +9,7 @@ cancelled task). Only then is the manifest written and the summary made.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from mlgym_tui.batch.job import EpisodeJob
 from mlgym_tui.batch.ledger import batch_lock, reconcile, write_manifest
 from mlgym_tui.batch.progress import BatchView, QuietView
 from mlgym_tui.batch.summary import manifest_data, summary_data
+from mlgym_tui.core.errors import UserError
 from mlgym_tui.core.runtime.gpus import check_per_episode, device_pool
 from mlgym_tui.core.task_sources import load_task
 
@@ -152,6 +154,16 @@ def build_executor(
     return executor, gate
 
 
+def make_out_folder(out: Path) -> None:
+    """``--out`` as a writable folder; a file there or a place that cannot hold one is one line."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create the folder there ({exc.strerror or exc})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: the folder is not writable")
+
+
 def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSummary:
     """Run (or resume) the batch described by ``options``; see the module docstring for the order."""
     view = view or QuietView()
@@ -164,7 +176,7 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
         ctx = worker_context()
     cells = expand_grid(resolve_tasks(options.tasks), options.agents, options.models, options.attempts, options.seed)
     check_agents(options.agents)
-    options.out.mkdir(parents=True, exist_ok=True)
+    make_out_folder(options.out)
     batch_id = uuid.uuid4().hex[:12]
     started = time.monotonic()
     stop = StopRequests()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from pathlib import Path
 
 from mlgym_tui.commands.sandbox_options import add_sandbox_options, sandbox_settings
@@ -82,18 +81,6 @@ def check_positive(option: str, value: float | None) -> None:
 def check_non_negative(option: str, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise UserError(f"{option} {value:g}: give a number of 0 or more")
-
-
-def check_out_folder(out: str | Path) -> None:
-    """``--out`` must be a folder that can be made (a file or an unwritable place is said now, once,
-    instead of failing each episode)."""
-    path = Path(out)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create the folder there ({exc.strerror or exc})") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UserError(f"--out {out}: the folder is not writable")
 
 
 def check_seed(value: int) -> None:

@@ -16,7 +16,9 @@ from mlgym_tui.commands.tasks import check_options
 from mlgym_tui.core.errors import UserError
 from tests.helpers import cli, read_jsonl
 
-COMMON = ["--seed", "3", "--max-steps", "7", "--out", "somewhere", "--memory", "--memory-from", "a/run",
+RUN = "tests/fixtures"
+"""Any folder that exists: ``--memory-from`` a path that is not there is a mistake."""
+COMMON = ["--seed", "3", "--max-steps", "7", "--out", "somewhere", "--memory", "--memory-from", RUN,
           "--gpus", "1,3"]
 
 
@@ -29,7 +31,7 @@ def test_run_watch_and_human_read_the_shared_options_alike() -> None:
     watch = _options(["watch", "prisonersDilemma", "--agent", "sweep", "-c", "max_evals=2", *COMMON])
     assert run == watch
     assert (run.seed, run.max_steps, run.out, run.memory, run.memory_from) == (3, 7, Path("somewhere"), True,
-                                                                              [Path("a/run")])
+                                                                              [Path(RUN)])
     assert run.settings.gpus == ["1", "3"]
     human = episode_options(build_parser().parse_args(["human", "prisonersDilemma", *COMMON]), agent="human")
     assert (human.agent, human.seed, human.max_steps, human.memory) == ("human", 3, 7, True)
