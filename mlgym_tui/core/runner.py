@@ -22,6 +22,7 @@ from mlgym_tui.core.events import EventBus, EventKind, Subscriber
 from mlgym_tui.core.memory import MemoryStore, make_ranker
 from mlgym_tui.core.memory.store import MEMORY_FILE
 from mlgym_tui.core.runtime import RuntimeSettings
+from mlgym_tui.core.secrets import SecretValues, scrub_tree
 from mlgym_tui.core.session import Controller, Session, SessionLimits
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.trajectory import (
@@ -112,7 +113,7 @@ def run_episode(
     bus.subscribe(recorder)
     for sub in subscribers or []:
         bus.subscribe(sub)
-    memory = _open_memory(spec, folder) if spec.memory else None
+    memory = _open_memory(spec, folder, recorder.secrets) if spec.memory else None
     env = ResearchEnv(
         task=spec.task, backend=spec.backend, runtime_settings=spec.settings, bus=bus, memory=memory,
         max_steps=spec.limits.max_steps,
@@ -148,10 +149,16 @@ def run_episode(
         recorder.close()
         if memory is not None:
             memory.close()
+        # the files nothing scrubbed as it wrote them (the workspace, error notes): no secret value stays
+        scrub_tree(folder, recorder.secrets, skip=SCRUBBED_AS_WRITTEN)
     return folder, result
 
 
-def _open_memory(spec: EpisodeSpec, folder: Path) -> MemoryStore:
+SCRUBBED_AS_WRITTEN = frozenset({"trajectory.jsonl", "result.json"})
+"""Run-folder files scrubbed line by line as they are written; the end-of-episode sweep skips them."""
+
+
+def _open_memory(spec: EpisodeSpec, folder: Path, secrets: SecretValues) -> MemoryStore:
     ranker, reason = make_ranker()
     carried = list(spec.memory_from)
     mirror = spec.memory_dir / spec.task.id / MEMORY_FILE if spec.memory_dir is not None else None
@@ -164,6 +171,7 @@ def _open_memory(spec: EpisodeSpec, folder: Path) -> MemoryStore:
         carried_from=carried,
         fallback_reason=reason,
         mirror=mirror,
+        secrets=secrets,
     )
 
 

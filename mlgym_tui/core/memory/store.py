@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mlgym_tui.core.memory.rankers import Ranker
+from mlgym_tui.core.secrets import SecretValues
 
 MEMORY_FILE = "memory.jsonl"
 
@@ -66,8 +67,10 @@ class MemoryStore:
         carried_from: list[Path] | None = None,
         fallback_reason: str | None = None,
         mirror: Path | None = None,
+        secrets: SecretValues | None = None,
     ) -> None:
         self.path = path
+        self.secrets = secrets or SecretValues()
         self.mirror = mirror
         """A second file each note is appended to as it is written (the per-task memory folder)."""
         self.task_id = task_id
@@ -92,7 +95,9 @@ class MemoryStore:
         return f"Ranking: {self.ranker.description}."
 
     def write(self, text: str, step: int, best_score: float | None) -> Note:
-        """Store a note; it is on disk (flushed) before this returns."""
+        """Store a note; it is on disk (flushed) before this returns, without the values of this
+        process's secret variables (the notes are carried into later runs and kept beside the run)."""
+        text = self.secrets.redact(text)
         note = Note(
             text=text,
             step=step,
