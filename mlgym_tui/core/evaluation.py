@@ -16,11 +16,17 @@ import hashlib
 import json
 import math
 import shutil
-import tempfile
 from pathlib import Path
 
 from mlgym_tui.core.judging import JudgeResult, run_judge
 from mlgym_tui.core.runtime.base import Runtime
+from mlgym_tui.core.runtime.episode_folders import (
+    JUDGE_PREFIX,
+    make_episode_root,
+    start_reaper,
+    stop_reaper,
+    sweep_stale_episodes,
+)
 from mlgym_tui.core.submission import SubmissionRejected, copy_submission
 from mlgym_tui.core.task import TaskConfig
 from mlgym_tui.core.trajectory import Evaluation
@@ -135,7 +141,11 @@ def run_evaluation(
             tampered=True,
             error=f"tampered: read-only file(s) changed: {', '.join(tampered)}; the run is not scored",
         )
-    workdir = Path(tempfile.mkdtemp(prefix="mlgym-judge-"))
+    sweep_stale_episodes()
+    root = make_episode_root(JUDGE_PREFIX)
+    reaper = start_reaper(root)  # a SIGKILL of this process mid-evaluation leaves no submission copy
+    workdir = root / "work"  # the judge's scripts go beside it (judging._private_scripts), inside root
+    workdir.mkdir(mode=0o700)
     try:
         try:
             copy_submission(runtime, task.evaluation.submission, workdir, task.evaluation.max_submission_bytes)
@@ -149,7 +159,8 @@ def run_evaluation(
         else:
             result = run_judge(task, runtime, python, workdir, private_data)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+        stop_reaper(reaper)
     if result.timed_out:
         return Evaluation(
             step=step, valid=False, error=f"evaluation timed out after {task.evaluation.timeout:g} s"

@@ -77,6 +77,18 @@ def judge_env(python: Path, workdir: Path, private_data: Path | None) -> dict[st
     return env
 
 
+DIE_WITH_PARENT = (
+    "import ctypes, os, sys\n"
+    "ctypes.CDLL(None).prctl(1, 9)\n"  # PR_SET_PDEATHSIG = 1: SIGKILL when the parent ends
+    "if os.getppid() != int(sys.argv[1]):\n"  # it ended before the line above: end now
+    "    os._exit(137)\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+"""Runs the judge so that it is killed when the process that started it ends, SIGKILL included (the judge
+runs in a session of its own, out of reach of a terminal's Ctrl-C): a judge must not go on scoring for
+an episode that is gone."""
+
+
 def run_judge(
     task: TaskConfig, runtime: Runtime, python: Path, workdir: Path, private_data: Path | None
 ) -> JudgeResult:
@@ -85,7 +97,7 @@ def run_judge(
     scripts = _private_scripts(task, workdir)
     env = judge_env(python, workdir, private_data)
     env["PYTHONPATH"] = str(scripts)
-    argv = [str(python), str(scripts / task.evaluation.script)]
+    argv = [str(python), "-c", DIE_WITH_PARENT, str(os.getpid()), str(python), str(scripts / task.evaluation.script)]
     relay: PlayerRelay | None = None
     if task.evaluation.player:
         player_script = task.evaluation.player

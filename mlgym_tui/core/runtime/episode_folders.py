@@ -1,4 +1,5 @@
-"""Local episode folders (``$TMPDIR/mlgym-episode-*``) that never outlive their episode.
+"""Local episode folders (``$TMPDIR/mlgym-episode-*``) and evaluation folders (``mlgym-judge-*``, on every
+backend) that never outlive their episode.
 
 Three layers, from the common case to the rare one:
 
@@ -23,6 +24,9 @@ from pathlib import Path
 from mlgym_tui.core.runtime.proc_stat import read_stat
 
 EPISODE_PREFIX = "mlgym-episode-"
+JUDGE_PREFIX = "mlgym-judge-"
+"""An evaluation's private folder (the submission copy the judge reads, the judge's scripts)."""
+PREFIXES = (EPISODE_PREFIX, JUDGE_PREFIX)
 OWNER_FILE = ".owner"
 UNOWNED_AGE = 24 * 3600
 """Folders without an owner file (written by older versions) are swept once they are this old."""
@@ -35,9 +39,9 @@ def _start_time(pid: int) -> str | None:
     return stat.start_time if stat else None
 
 
-def make_episode_root() -> Path:
-    """A fresh episode folder owned by this process."""
-    root = Path(tempfile.mkdtemp(prefix=EPISODE_PREFIX))
+def make_episode_root(prefix: str = EPISODE_PREFIX) -> Path:
+    """A fresh episode (or evaluation, ``prefix=JUDGE_PREFIX``) folder owned by this process."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     (root / OWNER_FILE).write_text(f"{os.getpid()} {_start_time(os.getpid()) or 0}\n")
     return root
 
@@ -93,7 +97,7 @@ def sweep_stale_episodes(base: Path | None = None, *, force: bool = False) -> li
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith(EPISODE_PREFIX):
+        if not entry.name.startswith(PREFIXES):
             continue
         try:
             if entry.is_symlink() or not entry.is_dir() or entry.stat().st_uid != uid:
