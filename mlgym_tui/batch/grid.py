@@ -116,3 +116,29 @@ def check_agents(agents: list[str]) -> None:
                 raise UserError(f"--agents: cannot load {name!r}: {exc}") from exc
             continue
         raise UserError(f"--agents: unknown agent {name!r}; built-in agents: {', '.join(sorted(BUILTIN))}")
+
+
+def check_model_servers(cells: Iterable[Cell], layers: list[str], base_url: str | None) -> None:
+    """Ask each model server of the grid once, before any episode, whether it can be used (a wrong
+    ``--base-url``, a server not started, a refused key: one line instead of a failure per episode).
+
+    Only LLM agents (``default``, ``agents/NAME.yaml``) with a remote model are asked: a ``local:`` model
+    would start its server just to answer. The batch runs on this machine only (a Ray cluster's nodes
+    may reach servers this machine cannot)."""
+    from mlgym_tui.agents.config import agent_config_path
+    from mlgym_tui.agents.registry import make_agent
+
+    asked: set[tuple[str, str]] = set()
+    for cell in cells:
+        if not cell.model or cell.model.startswith("local:") or (cell.agent, cell.model) in asked:
+            continue
+        if cell.agent != "default" and agent_config_path(cell.agent) is None:
+            continue
+        asked.add((cell.agent, cell.model))
+        agent = make_agent(cell.agent, config=layers, model=cell.model, base_url=base_url)
+        try:
+            check = getattr(agent, "check", None)
+            if callable(check):
+                check()
+        finally:
+            agent.close()

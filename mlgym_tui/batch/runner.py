@@ -19,7 +19,7 @@ from typing import Any
 from mlgym_tui.batch.books import BatchBooks
 from mlgym_tui.batch.budget import LocalGate
 from mlgym_tui.batch.executor import Executor, StopRequests
-from mlgym_tui.batch.grid import Cell, check_agents, expand_grid, resolve_tasks
+from mlgym_tui.batch.grid import Cell, check_agents, check_model_servers, expand_grid, resolve_tasks
 from mlgym_tui.batch.job import EpisodeJob
 from mlgym_tui.batch.ledger import batch_lock, reconcile, write_manifest
 from mlgym_tui.batch.progress import BatchView, QuietView
@@ -176,6 +176,8 @@ def run_batch(options: BatchOptions, view: BatchView | None = None) -> BatchSumm
         ctx = worker_context()
     cells = expand_grid(resolve_tasks(options.tasks), options.agents, options.models, options.attempts, options.seed)
     check_agents(options.agents)
+    if options.executor == "local":
+        check_model_servers(cells, options.agent_config, options.base_url)
     make_out_folder(options.out)
     batch_id = uuid.uuid4().hex[:12]
     started = time.monotonic()

@@ -140,3 +140,12 @@ def test_run_against_a_working_server_still_runs(tmp_path: Path) -> None:
                    "--out", str(tmp_path), env=NO_PROXY)
         assert [r.path for r in server.requests] == ["/v1/chat/completions"]
     assert proc.returncode == 0, proc.stderr
+
+
+def test_batch_with_a_closed_base_url_is_one_line_exit_2_before_any_episode(tmp_path: Path) -> None:
+    proc = cli("batch", "--tasks", "prisonersDilemma", "--agents", "default,baseline", "--models", "m",
+               "--base-url", f"http://127.0.0.1:{closed_port()}/v1", "--out", str(tmp_path / "out"), env=NO_PROXY)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot reach the server" in lines[0], proc.stderr
+    assert not (tmp_path / "out").exists()
