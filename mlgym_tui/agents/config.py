@@ -50,7 +50,7 @@ class Templates(_Strict):
 class HistoryConfig(_Strict):
     """How past observations are kept in the prompt."""
 
-    keep_full: int = 5
+    keep_full: int = Field(default=5, ge=0)
     """The last N observations are shown in full; older ones are replaced by ``elided``."""
     elided: str = "Old environment output: ({{ lines }} lines omitted)"
     """What an older observation becomes (``{{ lines }}``, ``{{ chars }}``)."""
@@ -59,8 +59,8 @@ class HistoryConfig(_Strict):
 class Prices(_Strict):
     """US dollars per million tokens."""
 
-    input: float = 0.0
-    output: float = 0.0
+    input: float = Field(default=0.0, ge=0)
+    output: float = Field(default=0.0, ge=0)
 
 
 class ModelConfig(_Strict):
@@ -74,22 +74,22 @@ class ModelConfig(_Strict):
     api_key_env: str | None = None
     """Name of the environment variable holding the key (default: the provider's, ``OPENAI_API_KEY`` /
     ``ANTHROPIC_API_KEY``). The key itself is never configurable, so it is never recorded."""
-    temperature: float | None = 0.0
-    top_p: float | None = None
-    max_tokens: int = 8192
+    temperature: float | None = Field(default=0.0, ge=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    max_tokens: int = Field(default=8192, ge=1)
     """Most tokens per answer (at most a quarter of a known context window is asked for). An answer cut
     at this limit is recognised as cut and the model is asked for a shorter one."""
-    context_window: int | None = None
+    context_window: int | None = Field(default=None, ge=1)
     """Prompt + answer tokens the model accepts (None: from the price table, else unchecked)."""
-    chars_per_token: float = 3.5
+    chars_per_token: float = Field(default=3.5, gt=0)
     """For the cheap prompt-size estimate used to stop before the server rejects an over-long prompt."""
-    timeout: float = 300.0
+    timeout: float = Field(default=300.0, gt=0)
     """Seconds one request may take."""
-    retries: int = 5
+    retries: int = Field(default=5, ge=0)
     """Re-tries of a request that failed with a rate limit (429), a 5xx or a dropped connection."""
-    backoff: float = 2.0
+    backoff: float = Field(default=2.0, ge=0)
     """First wait in seconds before a retry; doubles each time (a server's Retry-After wins)."""
-    backoff_max: float = 60.0
+    backoff_max: float = Field(default=60.0, ge=0)
     prices: Prices | None = None
     """Per-million-token prices; overrides the built-in table (needed for costs of unknown models)."""
     use_tools: bool = False
@@ -101,11 +101,11 @@ class ModelConfig(_Strict):
 class Limits(_Strict):
     """Per-episode model limits (the session's step and wall-time limits apply on top)."""
 
-    cost: float | None = None
+    cost: float | None = Field(default=None, gt=0)
     """US dollars; the episode ends with ``exit_cost`` (autosubmitting) when the next call would exceed it."""
-    calls: int | None = None
+    calls: int | None = Field(default=None, ge=1)
     """Most model calls; also ends with ``exit_cost``."""
-    format_errors: int = 3
+    format_errors: int = Field(default=3, ge=0)
     """Re-asks after unparsable answers within one step before ending with ``exit_format``."""
 
 

@@ -16,6 +16,7 @@ from mlgym_tui.commands.episode_options import (
     check_max_steps,
     check_memory_paths,
     check_non_negative,
+    check_out,
     check_positive,
     check_seed,
 )
@@ -101,6 +102,7 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - BatchOptions,
     if args.gpus_per_episode is not None and args.gpus_per_episode < 1:
         raise UserError(f"--gpus-per-episode {args.gpus_per_episode}: must be at least 1")
     check_memory_paths(args.memory_from, args.memory_dir)
+    check_out(args.out)
     return BatchOptions(
         tasks=split_list(args.tasks),
         agents=split_list(args.agents),

@@ -83,6 +83,12 @@ def check_non_negative(option: str, value: float | None) -> None:
         raise UserError(f"{option} {value:g}: give a number of 0 or more")
 
 
+def check_out(value: str) -> None:
+    """An empty ``--out`` would put run folders in the working folder, unasked."""
+    if not str(value).strip():
+        raise UserError("--out '': give the folder for run folders")
+
+
 def check_seed(value: int) -> None:
     if value < 0:
         raise UserError(f"--seed {value}: must be 0 or more")
@@ -113,6 +119,7 @@ def episode_options(args: argparse.Namespace, task: str | None = None, agent: st
 
     check_max_steps(args.max_steps)
     check_seed(args.seed)
+    check_out(args.out)
     check_memory_paths(args.memory_from, args.memory_dir)
     check_model_options(agent or getattr(args, "agent", "baseline"), getattr(args, "model", None),
                         getattr(args, "base_url", None))

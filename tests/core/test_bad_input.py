@@ -197,6 +197,10 @@ CASES = [
          "not a text file", _file("t.yaml", BINARY)),
     Case("-c value of the wrong type", ("run", "prisonersDilemma", "--agent", "default", "-c",
                                         "model.temperature=hot", "--out", "{out}"), "model.temperature"),
+    Case("-c a negative answer length", ("run", "prisonersDilemma", "--agent", "default", "-c",
+                                         "model.max_tokens=-5", "--out", "{out}"), "model.max_tokens"),
+    Case("-c a negative cost limit", ("run", "prisonersDilemma", "--agent", "default", "-c", "limits.cost=-1",
+                                      "--out", "{out}"), "limits.cost"),
     Case("-c unknown key", ("run", "prisonersDilemma", "--agent", "default", "-c", "no.such=1", "--out", "{out}"),
          "unknown field"),
     Case("sweep: unknown option", ("run", "prisonersDilemma", "--agent", "sweep", "-c", "nonsense=1",
@@ -209,6 +213,7 @@ CASES = [
                                                  "path={root}/bad", "--out", "{out}"), "not a trajectory",
          _run_file(BINARY)),
     # episode options
+    Case("--out empty", ("run", "prisonersDilemma", "--out", ""), "--out ''"),
     Case("--memory-from missing", ("run", "prisonersDilemma", "--memory-from", "{root}/none", "--out", "{out}"),
          "--memory-from"),
     Case("--memory-dir a file", ("run", "prisonersDilemma", "--memory-dir", "{root}/afile", "--out", "{out}"),
