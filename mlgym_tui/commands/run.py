@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from mlgym_tui.commands.episode_options import add_episode_options, episode_options
 from mlgym_tui.commands.progress import ProgressLine, log
+from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.task_sources import load_task
 
 DEFAULT_OUT = Path("runs")
@@ -31,9 +33,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     task = load_task(args.task)  # an unknown task is the first thing to hear about
     spec = build_episode(episode_options(args), task=task)
-    subscribers = [] if args.quiet else [ProgressLine()]
+    ending = EndingReason()
+    subscribers = [ending] if args.quiet else [ProgressLine()]
     folder, result = run_episode(spec, subscribers=subscribers, log=None if args.quiet else log)
     score = result.final_score
+    if args.quiet and ending.reason and result.exit_status != "submitted":  # never only in the trajectory
+        print(f"mlgym-tui: {result.exit_status}: {ending.reason[:300]}", file=sys.stderr)
     print(f"run folder: {folder}")
     if score is None:
         print(f"{task.primary.name}: invalid ({result.exit_status})")
@@ -43,3 +48,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{task.primary.name}: {score:g} ({baseline} {task.baseline_score}, {task.primary.direction} is better)"
     )
     return 0 if result.exit_status != "exit_error" else 1
+
+
+class EndingReason:
+    """Keeps why the episode ended (the first line of its end message), for ``run -q``, which prints no
+    progress: an episode that did not end by its own submission says why on stderr."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+    def __call__(self, event: Event) -> None:
+        if event.kind is EventKind.EPISODE_ENDED:
+            self.reason = (str(event.data.get("message") or "").strip().splitlines() or [""])[0]

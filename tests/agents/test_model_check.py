@@ -149,3 +149,15 @@ def test_batch_with_a_closed_base_url_is_one_line_exit_2_before_any_episode(tmp_
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot reach the server" in lines[0], proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_server_that_refuses_the_model_ends_exit_api_and_run_q_says_why(tmp_path: Path) -> None:
+    """Reachable, but the model name is wrong: the episode ends as ``exit_api``, and even ``run -q`` (no
+    progress lines) prints the reason instead of leaving it in the trajectory alone."""
+    refused = Turn(status=404, error={"message": "model 'mm' not found", "type": "invalid_request_error",
+                                      "code": None})
+    with scripted_server("openai", [refused]) as server:
+        proc = cli("run", "prisonersDilemma", "--agent", "default", "--model", "mm", "--base-url", server.url,
+                   "-q", "--out", str(tmp_path), env=NO_PROXY)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "exit_api" in lines[0] and "model 'mm' not found" in lines[0], proc.stderr
