@@ -10,6 +10,9 @@ from pathlib import Path
 
 from mlgym_tui.core.errors import UserError
 
+MAX_AUP_GRID = 100_000
+"""More grid points than any comparison needs; a typo of 1e9 would run for hours."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -56,6 +59,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UserError("--tau-max must be a positive number")
     if args.aup_grid is not None and args.aup_grid < 2:
         raise UserError("--aup-grid must be at least 2")
+    if args.aup_grid is not None and args.aup_grid > MAX_AUP_GRID:
+        raise UserError(f"--aup-grid {args.aup_grid}: at most {MAX_AUP_GRID:,} points (the exact area needs none)")
     if args.width is not None and args.width < 40:
         raise UserError("--width must be at least 40")
     for folder in args.dirs:

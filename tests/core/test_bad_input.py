@@ -254,6 +254,8 @@ CASES = [
     Case("score of a missing folder", ("score", "{root}/none"), "no such file or folder"),
     Case("score of a file that is no run", ("score", "{root}/afile"), "not a run folder", _file("afile", b"x")),
     Case("score --aup-grid 0", ("score", "{root}/runs", "--aup-grid", "0"), "--aup-grid", _plain_run),
+    Case("score --aup-grid huge", ("score", "{root}/runs", "--aup-grid", "1000000000"), "--aup-grid 1000000000",
+         _plain_run),
     Case("score --width 0", ("score", "{root}/runs", "--width", "0"), "--width", _plain_run),
     Case("import of a missing path", ("import", "{root}/none", "--out", "{out}"), "no .traj file"),
     Case("import of an empty .traj", ("import", "{root}/x.traj", "--out", "{out}"), "not valid JSON",
