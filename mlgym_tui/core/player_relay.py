@@ -33,6 +33,7 @@ class PlayerRelay:
         self._players: list[PlayerProcess | None] = [first, *[None] * (slots - 1)]
         self._stops = [threading.Event() for _ in range(slots)]
         self._threads: list[threading.Thread] = []
+        self._relays: dict[int, threading.Thread] = {}  # per slot: the thread reading its player
         self._tails: list[str] = []
         self._judge_ends: list[int] = []
         self._host_ends: list[tuple[int, int]] = []  # per slot: (read what the judge sends, write to the judge)
@@ -67,14 +68,15 @@ class PlayerRelay:
         self._started = True
         targets: list[tuple[Callable[..., None], tuple[object, ...]]] = [(self._serve_control, ())]
         targets += [(self._to_player, (k,)) for k in range(len(self._players))]
-        targets.append((self._to_judge, (0,)))
         for target, args in targets:
             self._spawn(target, args)
+        self._relays[0] = self._spawn(self._to_judge, (0,))
 
-    def _spawn(self, target: Callable[..., None], args: tuple[object, ...]) -> None:
+    def _spawn(self, target: Callable[..., None], args: tuple[object, ...]) -> threading.Thread:
         thread = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(thread)
         thread.start()
+        return thread
 
     def _open_slot(self, slot: int) -> PlayerProcess | None:
         """The player of ``slot``, started (after every other one is gone) on first use; None if it could
@@ -92,15 +94,22 @@ class PlayerRelay:
                 self._close_once(self._host_ends[slot][1])
                 return None
             self._players[slot] = self._current = player
-        self._spawn(self._to_judge, (slot,))
+            self._relays[slot] = self._spawn(self._to_judge, (slot,))
         return player
 
     def _end(self, slot: int) -> None:
-        """Kill the player of ``slot`` if it runs (its relay stops first); keep its stderr tail."""
+        """Kill the player of ``slot`` if it runs; keep its stderr tail.
+
+        Its relay thread stops first: a thread still reading the player while it is closed could read a
+        descriptor number that the next player's pipes reuse, and hand that player's reply to the wrong
+        slot."""
         player = self._players[slot]
         if player is None or self._stops[slot].is_set():
             return
         self._stops[slot].set()
+        relay = self._relays.get(slot)
+        if relay is not None and relay is not threading.current_thread():
+            relay.join(timeout=5)  # it checks the stop flag at least every 0.2 s
         player.close()
         self._tails.append(player.stderr_tail())
         if self._current is player:

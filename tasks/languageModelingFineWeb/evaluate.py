@@ -145,6 +145,8 @@ def audit(player: Player, windows: np.ndarray, claims: np.ndarray, hidden: bool)
         norm = top + math.log(float(np.exp(dist - top).sum())) if np.isfinite(top) else math.inf
         excess.append(claims[w, pos] - (dist[windows[w, pos + 1]] - norm))
     gaps = np.asarray(excess)
+    if not gaps.size:
+        return
     bad = int((gaps > AUDIT_POINT_TOL).sum())
     if bad or gaps.mean() > AUDIT_MEAN_TOL:
         raise Invalid(

@@ -94,8 +94,9 @@ def test_the_second_slot_remembers_nothing_of_the_first(two_player_task: Path, b
     env = ResearchEnv("freshPlayer", backend=backend)
     env.reset(seed=0)
     try:
-        obs, _, _, _, info = env.step("validate")
-        assert info["evaluation"]["valid"] and info["evaluation"]["metrics"] == {"Score": 1.0}, obs
+        for _ in range(5):  # the hand-over races with the first player's relay (a reply once went astray)
+            obs, _, _, _, info = env.step("validate")
+            assert info["evaluation"]["valid"] and info["evaluation"]["metrics"] == {"Score": 1.0}, obs
         seen, _, _, _, _ = env.step("cat secret ~/secret /tmp/secret 2>&1; true")
         assert "S3CRET" not in seen, seen
     finally:
