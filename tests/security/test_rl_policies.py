@@ -97,7 +97,8 @@ for _fd in range(3, 64):  # every inherited descriptor, the channel among them
 '''
 
 
-@pytest.mark.parametrize("task_id", ["rlBreakoutMinAtar", "rlMetaMazeMisc"])
+# One task in CI (a full evaluation each, 80-90 s on two cores); both at night.
+@pytest.mark.parametrize("task_id", ["rlBreakoutMinAtar", pytest.param("rlMetaMazeMisc", marks=pytest.mark.nightly)])
 def test_a_metrics_line_printed_by_the_policy_is_not_the_score(task_id: str, honest) -> None:
     """Issue #21, attack 2a, on the RL tasks: the policy prints its own metrics line on every stream it
     has; only the judge's count is the score. Written into the channel, it breaks the exchange."""
