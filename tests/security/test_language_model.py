@@ -71,6 +71,7 @@ def never_better(obs: str, evaluation: dict[str, Any]) -> None:
         assert evaluation["metrics"]["val_loss"] >= HONEST, obs
 
 
+@pytest.mark.nightly  # a full evaluation (60-110 s on two cores); CI keeps the printed-line and peeking attacks
 def test_the_uniform_model_scores_ln_vocab() -> None:
     with attacked("") as (_, act):
         obs, evaluation = validate(act)
@@ -136,6 +137,7 @@ for _path in ("evaluate.py", "player.py", TASK_DIR + "/evaluate.py", TASK_DIR + 
 '''
 
 
+@pytest.mark.nightly  # a full evaluation (60-110 s on two cores); CI keeps the printed-line and peeking attacks
 def test_the_model_cannot_patch_the_player_or_the_evaluator() -> None:
     with attacked(PATCHER.replace("TASK_DIR", repr(str(load_task(TASK).dir)))) as (_, act):
         obs, evaluation = validate(act)
@@ -184,6 +186,7 @@ Uniform.forward = _forward
 '''
 
 
+@pytest.mark.nightly  # a full evaluation (60-110 s on two cores); CI keeps the printed-line and peeking attacks
 def test_the_model_cannot_read_the_held_out_tokens() -> None:
     with attacked("") as (env, act):
         assert env._prepared is not None and env._prepared.private is not None
@@ -243,7 +246,8 @@ Uniform.forward = _forward
 '''
 
 
-@pytest.mark.parametrize("attack", [PEEKER, MEMORY_PEEKER], ids=["peeks", "peeks-and-remembers"])
+@pytest.mark.parametrize("attack", [PEEKER, pytest.param(MEMORY_PEEKER, marks=pytest.mark.nightly)],
+                         ids=["peeks", "peeks-and-remembers"])  # the remembering peeker: CI in test_language_model_protocol
 def test_a_model_that_looks_at_later_tokens_is_invalid(attack: str) -> None:
     with attacked(attack) as (_, act):
         obs, evaluation = validate(act)

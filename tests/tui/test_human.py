@@ -24,7 +24,9 @@ async def test_a_person_attempts_the_task(settings: WorkbenchSettings, runs: Pat
         assert isinstance(screen, HumanScreen)
         await wait_for(pilot, lambda: screen.episode.session is not None, what="the session")
         assert screen.focused is screen.command_line
-        assert "time left 01:00:00" in screen.status_bar.render_status(screen.now()).plain
+        # the episode's start reaches the status bar with the next drain of the feed
+        await wait_for(pilot, lambda: "time left 01:00:00" in screen.status_bar.render_status(screen.now()).plain,
+                       what="the clock in the status bar")
 
         # a shell command and its output
         await pilot.press(*"echo hello-person", "enter")

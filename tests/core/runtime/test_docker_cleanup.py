@@ -25,8 +25,13 @@ def _objects(owner: str) -> tuple[list, list]:
     client = docker.from_env(timeout=30)
     try:
         label = f"{LABEL_OWNER}={owner}"
-        return (client.containers.list(all=True, filters={"label": label}),
-                client.volumes.list(filters={"label": label}))
+        for _ in range(5):
+            try:
+                return (client.containers.list(all=True, filters={"label": label}),
+                        client.volumes.list(filters={"label": label}))
+            except docker.errors.NotFound:  # removed between the listing and its inspection: look again
+                time.sleep(0.1)
+        raise AssertionError("containers kept vanishing while being listed")
     finally:
         client.close()
 
