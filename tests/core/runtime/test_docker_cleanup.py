@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlgym_tui.core.runtime.docker_daemon import LABEL_OWNER, LABEL_ROLE, owner_label
+from mlgym_tui.core.runtime.proc_stat import descendants
 from tests.conftest import require_docker
 from tests.helpers import PROJECT
 
@@ -101,17 +102,7 @@ def _judging(pid: int) -> bool:
 
 
 def _descendants(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout
-    children: dict[int, list[int]] = {}
-    for line in out.splitlines():
-        child, parent = (int(x) for x in line.split())
-        children.setdefault(parent, []).append(child)
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    return [process.pid for process in descendants(pid)]
 
 
 @pytest.mark.parametrize(("judge", "role"), [("sandbox", "evaluation"), ("host", "player"), ("host-busy", None)])
