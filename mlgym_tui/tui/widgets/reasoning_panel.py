@@ -3,7 +3,13 @@
 Each step is one card headed by its number, tokens and cost; a person's interventions (pause, approve,
 edit, interject, take over) are noted on the card of the step they touched. A card is one widget with a
 Rich renderable (Textual's Markdown widget mounts a widget per block, which made a replay's first render
-of 30 cards cost seconds); only the last ``keep`` steps are rendered, the trajectory has the rest.
+of 30 cards cost seconds); only the last ``keep`` steps are kept, the trajectory has the rest.
+
+Filled at once (a replay's first render, a jump), the panel mounts only the last :data:`FIRST_CARDS`
+cards, which is more than a panel shows, and notes how many earlier steps it holds; scrolling to the top
+mounts :data:`MORE_CARDS` more. Each card is a widget that is styled, measured and laid out, so mounting
+all ``keep`` of them cost a replay's first render about a third of its time. Steps that arrive one by
+one (watching live, stepping forward) are mounted as they come.
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.tui.colors import theme_color, theme_style
 from mlgym_tui.tui.widgets.editor_panel import syntax_theme
 from mlgym_tui.tui.widgets.panel import Panel
+
+FIRST_CARDS = 6
+"""Cards mounted when the panel is filled at once: the last steps, more than fit on screen."""
+MORE_CARDS = 10
+"""Cards mounted each time the view reaches the top while earlier steps are held."""
 
 INTERVENTION_LABELS = {
     "pause": "‖ paused",
@@ -142,10 +153,31 @@ class ReasoningPanel(Panel):
         self._usage: tuple[int, float] | None = None
         self._dirty = False
         self._retheme = False
+        self._oldest: int | None = None
+        """The oldest step with a mounted card (None: none yet; the next flush chooses)."""
 
     def on_mount(self) -> None:
         super().on_mount()
         self.app.theme_changed_signal.subscribe(self, lambda _t: self._on_theme())
+        self.watch(self.query_one("#reasoning-scroll", VerticalScroll), "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self, y: float) -> None:
+        """At the top with earlier steps held: mount some of them, keeping the view where it was."""
+        if y > 0 or self._oldest is None:
+            return
+        earlier = [step for step in self._notes if step < self._oldest]
+        if not earlier:
+            return
+        first = self._cards().get(self._oldest)
+        self._oldest = sorted(earlier)[-MORE_CARDS:][0]
+        self._dirty = True
+        self.flush(follow=False)
+        if first is not None:
+            self.call_after_refresh(self._scroll_to, first)
+
+    def _scroll_to(self, card: Static) -> None:
+        if card.is_mounted:
+            card.scroll_visible(top=True, animate=False)
 
     def _on_theme(self) -> None:
         self._dirty = self._retheme = True
@@ -161,6 +193,7 @@ class ReasoningPanel(Panel):
     def reset(self) -> None:
         self._notes.clear()
         self._usage = None
+        self._oldest = None
         self._dirty = True
 
     def _note(self, step: int) -> StepNote:
@@ -252,19 +285,26 @@ class ReasoningPanel(Panel):
             return f"{label} after {float(str(d['paused_seconds'])):.0f} s"
         return label
 
-    def flush(self) -> bool:
+    def _cards(self) -> dict[int, StepCard]:
+        return {card.step: card for card in self.query_one("#reasoning-scroll", VerticalScroll).query(StepCard)}
+
+    def flush(self, follow: bool = True) -> bool:
         if not self._dirty or not self.is_mounted:
             return False
         self._dirty = False
         variables = self.app.theme_variables
         scroll = self.query_one("#reasoning-scroll", VerticalScroll)
-        wanted = self._notes
-        cards = {card.step: card for card in scroll.query(StepCard)}
+        steps = sorted(self._notes)
+        cards = self._cards()
+        if self._oldest is None or not cards:
+            self._oldest = steps[-FIRST_CARDS:][0] if steps else None
+        wanted = [step for step in steps if self._oldest is not None and step >= self._oldest]
         for step, card in cards.items():
             if step not in wanted:
                 card.remove()
         new: list[StepCard] = []
-        for step, note in wanted.items():
+        for step in wanted:
+            note = self._notes[step]
             card = cards.get(step)
             if card is None:
                 new.append(StepCard(note, variables))
@@ -280,6 +320,21 @@ class ReasoningPanel(Panel):
             else:  # new cards on both sides of old ones: rebuild in order
                 for step in kept:
                     cards[step].remove()
-                scroll.mount_all(StepCard(note, variables) for note in wanted.values())
-        scroll.scroll_end(animate=False)
+                scroll.mount_all(StepCard(self._notes[step], variables) for step in wanted)
+        self._show_earlier(scroll, sum(1 for step in steps if self._oldest is not None and step < self._oldest))
+        if follow:
+            scroll.scroll_end(animate=False)
         return False
+
+    def _show_earlier(self, scroll: VerticalScroll, count: int) -> None:
+        """The line above the cards that says how many earlier steps scrolling up will show."""
+        line = next(iter(scroll.query("#reasoning-earlier")), None)
+        if not count:
+            if line is not None:
+                line.remove()
+            return
+        text = f"▲ {count} earlier step{'s' if count != 1 else ''} · scroll up to show them"
+        if isinstance(line, Static):
+            line.update(text)
+        else:
+            scroll.mount(Static(text, id="reasoning-earlier"), before=0)

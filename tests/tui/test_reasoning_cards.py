@@ -1,0 +1,83 @@
+"""The Reasoning panel mounts the cards a person can see: filled at once it mounts the last steps and
+says how many earlier ones it holds; scrolling to the top mounts more; steps arriving one by one are
+all mounted."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from mlgym_tui.core.events import Event, EventKind
+from mlgym_tui.tui.widgets.reasoning_panel import FIRST_CARDS, MORE_CARDS, ReasoningPanel, StepCard
+
+
+def step_events(step: int) -> list[Event]:
+    return [Event(EventKind.THOUGHT, step, {"text": f"thinking about step {step}\n" * 3}, 0.0),
+            Event(EventKind.ACTION, step, {"action": f"python train.py --seed {step}"}, 0.0)]
+
+
+class PanelApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ReasoningPanel(keep=30, id="reasoning-panel")
+
+
+def cards(panel: ReasoningPanel) -> list[int]:
+    return [card.step for card in panel.query(StepCard)]
+
+
+def earlier_line(panel: ReasoningPanel) -> str:
+    lines = list(panel.query("#reasoning-earlier"))
+    return str(lines[0].render()) if lines else ""
+
+
+async def test_filled_at_once_mounts_the_last_steps_and_scrolling_up_mounts_more() -> None:
+    app = PanelApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(ReasoningPanel)
+        for step in range(1, 41):
+            for event in step_events(step):
+                panel.apply(event)
+        panel.flush()
+        await pilot.pause()
+        held = len(panel.notes)
+        assert held == 30  # keep
+        assert cards(panel) == list(range(41 - FIRST_CARDS, 41))
+        assert earlier_line(panel).startswith(f"▲ {held - FIRST_CARDS} earlier steps")
+        scroll = panel.query_one("#reasoning-scroll", VerticalScroll)
+        assert scroll.scroll_y == scroll.max_scroll_y > 0  # at the newest step
+
+        scroll.scroll_home(animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        assert cards(panel) == list(range(41 - FIRST_CARDS - MORE_CARDS, 41))
+        assert scroll.scroll_y > 0  # the view stays on the card that was first, not on the new top
+
+        for _ in range(3):  # to the top again, until every held step has its card
+            scroll.scroll_home(animate=False)
+            await pilot.pause()
+            await pilot.pause()
+        assert cards(panel) == [note.step for note in panel.notes]
+        assert earlier_line(panel) == ""
+
+
+async def test_steps_arriving_one_by_one_are_all_mounted() -> None:
+    app = PanelApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(ReasoningPanel)
+        for step in range(1, 13):
+            for event in step_events(step):
+                panel.apply(event)
+            panel.flush()
+            await pilot.pause()
+        assert cards(panel) == list(range(1, 13))
+        assert earlier_line(panel) == ""
+
+        panel.reset()  # a replay jumping back: filled at once again
+        for step in range(1, 13):
+            for event in step_events(step):
+                panel.apply(event)
+        panel.flush()
+        await pilot.pause()
+        assert cards(panel) == list(range(13 - FIRST_CARDS, 13))
+        assert isinstance(panel.query_one("#reasoning-earlier"), Static)
