@@ -137,3 +137,26 @@ async def test_memory_notes_appear_in_the_reasoning_panel(settings: WorkbenchSet
         notes = [n for card in screen.workbench.reasoning.notes for n in card.notes]
         assert any(n.startswith("✎ memory note: forgiveness 0.2") for n in notes), notes
         assert any(n.startswith("⌕ memory read “forgiveness”: 1 notes") for n in notes), notes
+
+
+async def test_a_resized_terminal_lays_the_screen_out_again(settings: WorkbenchSettings, recorded_run: Path) -> None:
+    """The episode screens drop Textual's repeated Resize at the size just laid out; a real one is
+    still laid out: wide enough, the four panels stand side by side, and back in a grid when narrower."""
+    app = make_app(settings, Start("replay", path=recorded_run))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        await pilot.pause()
+        wb = screen.workbench
+        assert wb.effective_layout() == "grid" and wb.shell.size.width < 70
+        await pilot.resize_terminal(240, 50)
+        await pilot.pause()
+        await pilot.pause()
+        assert wb.effective_layout() == "columns" and screen.size == (240, 50)
+        assert [p.region.y for p in wb.panels] == [wb.region.y] * 4  # one row
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.pause()
+        assert wb.effective_layout() == "grid" and screen.size == (120, 40)
+        assert len({p.region.y for p in wb.panels}) == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -70,6 +70,15 @@ class EpisodeScreen(Screen[None]):
     @property
     def status_bar(self) -> StatusBar:
         return self.query_one("#status-bar", StatusBar)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        """Textual sends a screen a Resize after its first layout, at the size it was just laid out for,
+        and lays everything out again (and the screens below it): a sixth of a replay's first render.
+        A Resize to the size already laid out stops here; a real one goes on to Textual's handler (the
+        base classes' ``_on_resize`` run after this one unless the default is prevented)."""
+        if event.size == self._compositor.size and self.is_attached:
+            event.prevent_default()
+            event.stop()
 
     def on_mount(self) -> None:
         self.status_bar.refresh_status(self.now())
