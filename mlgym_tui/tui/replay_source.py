@@ -79,15 +79,21 @@ class RecordedRun:
         return self.index.header or {}
 
     def extend(self, start: int) -> None:
-        """Steps and marks of the events indexed from ``start`` on."""
+        """Steps and marks of the events indexed from ``start`` on. (Runs over every event of the file
+        when a replay opens: kept to one comparison per event.)"""
         index, ends = self.index, self.ends
         steps, marks = index.steps, index.marks
+        last = len(ends) - 1
         for i in range(start, len(index)):
-            step = max(steps[i], len(ends) - 1, 0)
-            while len(ends) <= step:
-                ends.append(ends[-1] if ends else 0)
-            ends[step] = i + 1
+            step = steps[i]
+            if step > last:  # an event of an earlier step than the last seen counts in the last one
+                ends.extend([ends[-1] if ends else 0] * (step - last))
+                last = step
+            ends[last] = i + 1
+        for i in range(start, len(index)):
             mark = marks[i]
+            if not mark:
+                continue
             if mark & EVALUATED:
                 self.validations.add(steps[i])
             if mark & FAILED:

@@ -108,8 +108,10 @@ class EditorModel:
 
 RowSource = Callable[[int, int], list[Text]]
 """Rows ``start``..``stop`` of the window, highlighted."""
-BLOCK = 100
-"""Rows highlighted together, when first shown (lexing a 1,000-line window at once took ~0.5 s)."""
+BLOCK = 40
+"""Rows highlighted together, when first shown: about what a panel shows (lexing a 1,000-line window at
+once took ~0.5 s; a block of 100 Python lines takes ~33 ms, of 40 ~13 ms, a replay's first render pays
+for one or two)."""
 
 
 class CodeView(ScrollView, can_focus=True):
