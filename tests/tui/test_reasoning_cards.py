@@ -22,6 +22,14 @@ class PanelApp(App[None]):
         yield ReasoningPanel(keep=30, id="reasoning-panel")
 
 
+def fill(panel: ReasoningPanel, steps: range) -> None:
+    """The steps' events applied together, then one flush: how a replay's jump fills the panel."""
+    for step in steps:
+        for event in step_events(step):
+            panel.apply(event)
+    panel.flush()
+
+
 def cards(panel: ReasoningPanel) -> list[int]:
     return [card.step for card in panel.query(StepCard)]
 
@@ -35,10 +43,7 @@ async def test_filled_at_once_mounts_the_last_steps_and_scrolling_up_mounts_more
     app = PanelApp()
     async with app.run_test(size=(80, 24)) as pilot:
         panel = app.query_one(ReasoningPanel)
-        for step in range(1, 41):
-            for event in step_events(step):
-                panel.apply(event)
-        panel.flush()
+        fill(panel, range(1, 41))
         await pilot.pause()
         held = len(panel.notes)
         assert held == 30  # keep
@@ -66,18 +71,13 @@ async def test_steps_arriving_one_by_one_are_all_mounted() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         panel = app.query_one(ReasoningPanel)
         for step in range(1, 13):
-            for event in step_events(step):
-                panel.apply(event)
-            panel.flush()
+            fill(panel, range(step, step + 1))
             await pilot.pause()
         assert cards(panel) == list(range(1, 13))
         assert earlier_line(panel) == ""
 
         panel.reset()  # a replay jumping back: filled at once again
-        for step in range(1, 13):
-            for event in step_events(step):
-                panel.apply(event)
-        panel.flush()
+        fill(panel, range(1, 13))
         await pilot.pause()
         assert cards(panel) == list(range(13 - FIRST_CARDS, 13))
         assert isinstance(panel.query_one("#reasoning-earlier"), Static)
