@@ -86,10 +86,10 @@ class RecordedRun:
         last = len(ends) - 1
         for i in range(start, len(index)):
             step = steps[i]
-            if step > last:  # an event of an earlier step than the last seen counts in the last one
+            if step > last:  # steps without events end where the previous one did
                 ends.extend([ends[-1] if ends else 0] * (step - last))
                 last = step
-            ends[last] = i + 1
+            ends[last] = i + 1  # an event of an earlier step than the last seen counts in the last one
         for i in range(start, len(index)):
             mark = marks[i]
             if not mark:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -165,11 +166,12 @@ class ReasoningPanel(Panel):
         """At the top with earlier steps held: mount some of them, keeping the view where it was."""
         if y > 0 or self._oldest is None:
             return
-        earlier = [step for step in self._notes if step < self._oldest]
-        if not earlier:
+        steps = sorted(self._notes)
+        shown_from = bisect_left(steps, self._oldest)
+        if not shown_from:
             return
         first = self._cards().get(self._oldest)
-        self._oldest = sorted(earlier)[-MORE_CARDS:][0]
+        self._oldest = steps[max(shown_from - MORE_CARDS, 0)]
         self._dirty = True
         self.flush(follow=False)
         if first is not None:
@@ -297,8 +299,9 @@ class ReasoningPanel(Panel):
         steps = sorted(self._notes)
         cards = self._cards()
         if self._oldest is None or not cards:
-            self._oldest = steps[-FIRST_CARDS:][0] if steps else None
-        wanted = [step for step in steps if self._oldest is not None and step >= self._oldest]
+            self._oldest = steps[max(len(steps) - FIRST_CARDS, 0)] if steps else None
+        shown_from = len(steps) if self._oldest is None else bisect_left(steps, self._oldest)
+        wanted = steps[shown_from:]
         for step, card in cards.items():
             if step not in wanted:
                 card.remove()
@@ -321,7 +324,7 @@ class ReasoningPanel(Panel):
                 for step in kept:
                     cards[step].remove()
                 scroll.mount_all(StepCard(self._notes[step], variables) for step in wanted)
-        self._show_earlier(scroll, sum(1 for step in steps if self._oldest is not None and step < self._oldest))
+        self._show_earlier(scroll, shown_from)
         if follow:
             scroll.scroll_end(animate=False)
         return False
