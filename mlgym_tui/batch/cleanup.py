@@ -54,7 +54,7 @@ def remove_launch_containers(launch: str) -> int:
 
         client = docker.from_env(timeout=10)
         label = {"label": f"{LAUNCH_LABEL}={launch}"}
-        containers = client.containers.list(all=True, filters=label)
+        containers = client.containers.list(all=True, filters=label, ignore_removed=True)
     except Exception:  # noqa: BLE001 - no SDK or no daemon: nothing of ours can be running there
         return 0
     for container in containers:

@@ -67,6 +67,8 @@ async def test_a_person_attempts_an_mlgym_task_in_the_workbench(with_checkout: N
         screen = app.screen
         assert isinstance(screen, HumanScreen)
         await wait_for(pilot, lambda: screen.episode.session is not None, what="the session")
+        # The episode's start reaches the status bar through the feed, a drain tick after the session.
+        await wait_for(pilot, lambda: screen.status_bar.model.task != "—", what="the task in the status bar")
         assert screen.status_bar.model.task == "mlgym:matchingPennies"
         await pilot.press(*"open strategy.py", "enter")
         editor = screen.editor

@@ -92,7 +92,7 @@ def remove_managed(client: Any, only_stale: bool = True) -> tuple[int, int]:
     """Remove the project's containers and workspace volumes (only those of dead owners by default);
     returns how many of each were removed."""
     containers = volumes = 0
-    for container in client.containers.list(all=True, filters={"label": LABEL_MANAGED}):
+    for container in client.containers.list(all=True, filters={"label": LABEL_MANAGED}, ignore_removed=True):
         if only_stale and not _owner_is_gone(container.labels.get(LABEL_OWNER)):
             continue
         with contextlib.suppress(Exception):

@@ -21,7 +21,7 @@ import docker
 label = sys.argv[1]
 sys.stdin.buffer.read()  # returns when the episode's process has ended, however it ended
 client = docker.from_env(timeout=60)
-for container in client.containers.list(all=True, filters={"label": label}):
+for container in client.containers.list(all=True, filters={"label": label}, ignore_removed=True):
     try:
         container.remove(force=True, v=True)
     except Exception:

@@ -160,7 +160,7 @@ def test_image_prune_stale_removes_leftovers_of_dead_processes_and_keeps_live_on
     try:
         proc = cli("image", "prune", "--stale")  # (plain `prune` would end other tests' live episodes)
         assert proc.returncode == 0 and "removed" in proc.stdout, proc.stderr
-        names = [c.id for c in client.containers.list(all=True, filters={"label": LABEL_MANAGED})]
+        names = [c.id for c in client.containers.list(all=True, filters={"label": LABEL_MANAGED}, ignore_removed=True)]
         assert stale.id not in names and live.container.id in names
     finally:
         live.close()
