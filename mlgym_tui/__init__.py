@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from importlib.abc import MetaPathFinder
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+
 __version__ = "0.1.0"
 
 
 def _register() -> None:
-    """Make ``gymnasium.make("mlgym/<taskId>-v0")`` work as soon as the package is imported."""
+    """Make ``gymnasium.make("mlgym/<taskId>-v0")`` work for every task on the task path."""
     from mlgym_tui.core.registration import register_tasks
 
     register_tasks()
 
 
-_register()
+class _RegisterWithGymnasium(MetaPathFinder):
+    """Registers the tasks right after Gymnasium is first imported, rather than importing Gymnasium (and
+    numpy, ~0.13 s) with this package: most commands (``score``, ``replay``, ``export``) never make an
+    environment, and ``import mlgym_tui; gymnasium.make("mlgym/<id>-v0")`` still works in either order."""
+
+    def find_spec(self, name: str, path: object = None, target: ModuleType | None = None) -> ModuleSpec | None:
+        if name != "gymnasium":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        loader = spec.loader if spec else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        load = loader.exec_module
+
+        def load_then_register(module: ModuleType) -> None:
+            load(module)
+            _register()
+
+        loader.exec_module = load_then_register  # type: ignore[method-assign]
+        return spec
+
+
+if "gymnasium" in sys.modules:
+    _register()
+else:
+    sys.meta_path.insert(0, _RegisterWithGymnasium())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -15,6 +17,27 @@ from mlgym_tui.core.registration import env_id
 from mlgym_tui.core.task_sources import load_task, task_ids
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("first", ["mlgym_tui", "gymnasium"])
+def test_tasks_are_registered_whichever_is_imported_first_without_importing_gymnasium_for_nothing(
+    first: str,
+) -> None:
+    """``import mlgym_tui`` leaves Gymnasium (and numpy) unloaded until something imports it: the commands
+    that never make an environment start faster; ``gymnasium.make`` works in either import order."""
+    second = "gymnasium" if first == "mlgym_tui" else "mlgym_tui"
+    code = (f"import sys, {first}\n"
+            "print('gymnasium' in sys.modules)\n"
+            f"import {second}\n"
+            "import gymnasium as gym\n"
+            "env = gym.make('mlgym/prisonersDilemma-v0', max_steps=4)\n"
+            "print(env.spec.id, env.unwrapped.task.id)\n"
+            "env.close()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded, made = proc.stdout.splitlines()
+    assert loaded == str(first == "gymnasium")
+    assert made == "mlgym/prisonersDilemma-v0 prisonersDilemma"
 
 
 @pytest.mark.parametrize("task_id", task_ids(PROJECT / "tasks"))

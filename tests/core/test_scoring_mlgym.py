@@ -138,6 +138,28 @@ def test_our_runs_and_imported_runs_graded_against_different_baselines_are_two_r
     assert "3SATTime [mlgym]*" not in text
 
 
+def test_mlgyms_reward_is_our_reward_mean_one_row_for_both(tmp_path: Path) -> None:
+    """MLGym's MountainCar runs report ``Reward``; ours ``Reward Mean``: same baseline, so one row, not two."""
+    mlgym = tmp_path / "mlgym" / ("metagen-model-a__rlMountainCarContinuous__default__t-0.00__p-0.95__c-4.00"
+                                  "__install-0__parallel_agents_run_0")
+    mlgym.mkdir(parents=True)
+    (mlgym / "results.json").write_text(json.dumps({"agent": [{"Reward": 40.0}], "baseline": {"Reward": 33.794}}))
+    ours = tmp_path / "ours" / "rlMountainCarContinuous" / "sweep" / "20250101T000000Z-s0"
+    ours.mkdir(parents=True)
+    (ours / "result.json").write_text(json.dumps({
+        "task": "rlMountainCarContinuous", "agent_name": "sweep", "model": None, "seed": 0,
+        "exit_status": "submitted", "primary_metric": "Reward Mean", "direction": "max", "stand_in": False,
+        "baseline": {"Reward Mean": 33.794},
+        "submission": {"step": 3, "valid": True, "metrics": {"Reward Mean": 50.0}, "score": 50.0},
+    }))
+    board = scoreboard(load_runs([tmp_path / "mlgym", tmp_path / "ours"]),
+                       task_info=lambda task: TaskInfo("Reward Mean", "max", 72.8198))
+    [row] = board.tasks
+    assert (row.task, row.metric, row.baseline) == ("rlMountainCarContinuous", "Reward Mean", 33.794)
+    assert (row.best_submission[A], row.best_submission["sweep"]) == (40.0, 50.0)
+    assert not any("different baselines" in n for n in board.grouped_notes)
+
+
 def test_the_same_source_reached_twice_is_counted_once_with_a_warning(tmp_path: Path, tasks_dir: Path) -> None:
     env = {"MLGYM_TASKS_DIR": str(tasks_dir)}
     out = tmp_path / "runs"
