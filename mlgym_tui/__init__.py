@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
@@ -26,8 +25,8 @@ class _RegisterWithGymnasium(MetaPathFinder):
     def find_spec(self, name: str, path: object = None, target: ModuleType | None = None) -> ModuleSpec | None:
         if name != "gymnasium":
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        spec = next((found for finder in sys.meta_path if finder is not self
+                     and (found := finder.find_spec(name, path, target)) is not None), None)
         loader = spec.loader if spec else None
         if loader is None or not hasattr(loader, "exec_module"):
             return spec
@@ -35,6 +34,8 @@ class _RegisterWithGymnasium(MetaPathFinder):
 
         def load_then_register(module: ModuleType) -> None:
             load(module)
+            if self in sys.meta_path:  # here, not in find_spec: a lookup alone (``find_spec``) loads nothing
+                sys.meta_path.remove(self)
             _register()
 
         loader.exec_module = load_then_register  # type: ignore[method-assign]
