@@ -1,5 +1,6 @@
 """What a task's sandbox offers the agent, as MLGym's does: a working ``pip``, the generic scientific
-stack in the game tasks (their strategies may import numpy or scikit-learn), and evaluation files that
+stack in the game tasks (their strategies may import numpy or scikit-learn), torch (CPU) beside it in
+every ML task (MLGym's generic environment has it for all of them), and evaluation files that
 the editing tools refuse to change, on the local and the docker backend."""
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from tests.conftest import require_docker
 
 GAMES = ("prisonersDilemma", "blotto", "battleOfSexes")
 IMPORTS = "python -c 'import numpy, pandas, scipy, sklearn; print(\"stack\", numpy.__version__)'"
+ML_WITHOUT_TORCH_BEFORE = ("imageClassificationFMnist", "regressionKaggleHousePrice", "rlMountainCarContinuous")
+ML_IMPORTS = ("python -c 'import torch, numpy, pandas, scipy, sklearn, gymnasium, datasets; "
+              "print(\"stack\", torch.__version__, torch.tensor([1.0, 2.0]).sum().item())'")
 
 
 @pytest.fixture
@@ -39,6 +43,20 @@ def test_game_sandboxes_have_pip_and_the_scientific_stack(task: str) -> None:
         assert info["exit_code"] == 0 and obs.startswith("pip "), obs
         obs, *_, info = env.step(IMPORTS)
         assert info["exit_code"] == 0 and "stack " in obs, obs
+    finally:
+        env.close()
+
+
+@pytest.mark.xdist_group("torch-tasks")
+@pytest.mark.parametrize("task", ML_WITHOUT_TORCH_BEFORE)
+def test_ml_task_sandboxes_have_torch_beside_the_scientific_stack(task: str) -> None:
+    env = ResearchEnv(task, backend="local")
+    try:
+        env.reset(seed=0)
+        obs, *_, info = env.step(ML_IMPORTS)
+        assert info["exit_code"] == 0 and "stack 2.13.0" in obs and obs.rstrip().endswith(" 3.0"), obs
+        obs, *_, info = env.step("pip --version")
+        assert info["exit_code"] == 0 and obs.startswith("pip "), obs
     finally:
         env.close()
 

@@ -14,10 +14,10 @@ from tests.helpers import cli
 
 
 def test_requirements_and_local_wheels_for_a_subset_of_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The game tasks share the data tasks' environment (numpy, pandas, scikit-learn: what MLGym offered).
+    # The game tasks share 3SATTime's environment (numpy, pandas, scikit-learn: what MLGym offered).
     game = requirements_of(select_tasks(["prisonersDilemma"]))
     assert any(r.startswith("numpy") for r in game) and any(r.startswith("scikit-learn") for r in game)
-    assert game == requirements_of(select_tasks(["regressionKaggleHousePrice"]))
+    assert game == requirements_of(select_tasks(["3SATTime"]))
     for name in ("scikit_learn-1.5.0-cp311-cp311-manylinux_x86_64.whl", "torch-2.13.0-cp311-none-any.whl",
                  "pandas-2.0-py3-none-any.whl"):
         (tmp_path / name).write_bytes(b"")
