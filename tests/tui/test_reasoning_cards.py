@@ -81,3 +81,31 @@ async def test_steps_arriving_one_by_one_are_all_mounted() -> None:
         await pilot.pause()
         assert cards(panel) == list(range(13 - FIRST_CARDS, 13))
         assert isinstance(panel.query_one("#reasoning-earlier"), Static)
+
+
+async def test_filled_before_mounting_the_panel_composes_its_cards_scrolled_to_the_newest() -> None:
+    """A replay that opens at once fills the panels before they are mounted: the cards come with the
+    panel (mounted after the screen's first layout, they cost it a second layout and paint)."""
+    panel = ReasoningPanel(keep=30, id="reasoning-panel")
+    for step in range(1, 41):
+        for event in step_events(step):
+            panel.apply(event)
+    mounted_later: list[int] = []
+
+    class Prefilled(App[None]):
+        def compose(self) -> ComposeResult:
+            yield panel
+
+        def on_mount(self) -> None:
+            mounted_later.extend(cards(panel))  # what was composed, before any flush
+
+    app = Prefilled()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert mounted_later == list(range(41 - FIRST_CARDS, 41))
+        assert earlier_line(panel).startswith(f"▲ {30 - FIRST_CARDS} earlier steps")
+        panel.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert cards(panel) == list(range(41 - FIRST_CARDS, 41))  # the flush mounted nothing more
+        scroll = panel.query_one("#reasoning-scroll", VerticalScroll)
+        assert scroll.scroll_y == scroll.max_scroll_y > 0

@@ -160,3 +160,41 @@ async def test_a_resized_terminal_lays_the_screen_out_again(settings: WorkbenchS
         await pilot.pause()
         assert wb.effective_layout() == "grid" and screen.size == (120, 40)
         assert len({p.region.y for p in wb.panels}) == 2
+
+
+async def test_a_replay_that_opens_at_once_shows_its_first_step_whole_in_one_paint(
+    settings: WorkbenchSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is read while the screen is composed: the reasoning cards come with the panel and the
+    shell writes its whole backlog (6,000 lines, more than one flood batch) at once, so the screen is
+    laid out and painted once instead of again for each mount and batch."""
+    folder = tmp_path / "long-output"
+    folder.mkdir()
+    recorder = TrajectoryRecorder(folder / "trajectory.jsonl", {"task": "prisonersDilemma", "agent": "scripted"})
+    recorder(_event(EventKind.EPISODE_STARTED, 0, task="prisonersDilemma", agent="scripted", backend="local",
+                    seed=0, max_steps=30, metric="Score", direction="max", baseline=2.39))
+    for step in (1, 2):
+        recorder(_event(EventKind.THOUGHT, step, text=f"thinking about step {step}"))
+        recorder(_event(EventKind.ACTION, step, action=f"python train.py --step {step}"))
+        recorder(_event(EventKind.OUTPUT, step, text="".join(f"epoch {i} loss 0.5\n" for i in range(3000))))
+        recorder(_event(EventKind.OBSERVATION, step, text="", exit_code=0, duration=1.0, tool=None))
+    recorder(_event(EventKind.EPISODE_ENDED, 2, exit_status="submitted", score=2.5, steps=2, wall_time=2.0,
+                    cost=0.0, tokens_in=0, tokens_out=0))
+    recorder.close()
+    (folder / "result.json").write_text(json.dumps({"exit_status": "submitted"}))
+    written: list[int] = []  # lines in the shell when the screen has opened the run, before any tick
+    opened = ReplayScreen._opened
+
+    def opened_and_counted(self: ReplayScreen, *args: object) -> None:
+        opened(self, *args)  # type: ignore[arg-type]
+        written.append(len(self.workbench.shell.log_widget.lines))
+
+    monkeypatch.setattr(ReplayScreen, "_opened", opened_and_counted)
+    app = make_app(settings, Start("replay", path=folder, at="end"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        assert written and written[0] >= 6000
+        steps = [card.step for card in screen.workbench.reasoning.query("StepCard")]
+        assert steps[-1] == 2 and 1 in steps

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual import on, work
@@ -19,7 +20,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from mlgym_tui.core.events import EventKind
+from mlgym_tui.core.events import Event, EventKind
 from mlgym_tui.core.formats.loaded import FormatError
 from mlgym_tui.core.trajectory import TrajectoryError
 from mlgym_tui.core.trajectory_index import KIND_CODE, TrajectoryIndex
@@ -29,6 +30,7 @@ from mlgym_tui.tui.screens.dialogs import MessageScreen, PromptScreen
 from mlgym_tui.tui.screens.episode import EpisodeScreen, PaletteCommand
 from mlgym_tui.tui.settings import WorkbenchSettings
 from mlgym_tui.tui.widgets.timeline import Timeline
+from mlgym_tui.tui.widgets.workbench import Workbench
 
 SPEEDS = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
 FOLLOW_POLL = 0.25
@@ -36,6 +38,16 @@ SEARCHED = (EventKind.ACTION, EventKind.THOUGHT, EventKind.OUTPUT, EventKind.OBS
 SEARCHED_CODES = {KIND_CODE[k] for k in SEARCHED}
 INCREMENTAL_EVENTS = 400
 """Moving forward over at most this many events applies them; a longer jump reads only what is shown."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A step read into the panels' models (:meth:`ReplayScreen._load`), not yet painted."""
+
+    reset: bool
+    """The panels were emptied first (a catch-up): the status bar starts over too."""
+    status: list[Event]
+    """The events the status bar must see."""
 
 
 class ReplayScreen(EpisodeScreen):
@@ -79,6 +91,7 @@ class ReplayScreen(EpisodeScreen):
         self._play_timer: Timer | None = None
         self._speed = SPEEDS.index(2.0)
         self._query = ""
+        self._first: Loaded | None = None
 
     @property
     def run_folder(self) -> Path:
@@ -104,15 +117,26 @@ class ReplayScreen(EpisodeScreen):
     def last_step(self) -> int:
         return max(len(self.ends) - 1, 0)
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def compose_workbench(self) -> Workbench:
+        """The workbench, already holding the first step's view when the run opens at once: its panels
+        then compose with their content (cards, lines) and the screen is laid out and painted once."""
+        workbench = super().compose_workbench()
         if opens_at_once(self.path):
             try:
-                self._opened(RecordedRun(self.path))
-                return
+                run = RecordedRun(self.path)
             except (OSError, TrajectoryError, FormatError):
-                pass  # the worker tries again and says why
-        self._open()
+                return workbench  # the worker tries again and says why
+            self.run = run
+            self._first = self._load(self._first_step(run), workbench)
+        return workbench
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.run is not None:
+            first, self._first = self._first, None
+            self._opened(self.run, first)
+        else:
+            self._open()
 
     def now(self) -> float:
         return self._last_time if self._last_time is not None else self.settings.now()
@@ -129,7 +153,8 @@ class ReplayScreen(EpisodeScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._opened, run)
 
-    def _opened(self, run: RecordedRun) -> None:
+    def _opened(self, run: RecordedRun, loaded: Loaded | None = None) -> None:
+        """Show the opened run; ``loaded``: its first step, already read into the panels."""
         self.run = run
         self.path = run.path
         index = run.index
@@ -139,8 +164,14 @@ class ReplayScreen(EpisodeScreen):
             self.notify("\n".join(index.problems[:5]), title=f"{len(index.problems)} lines skipped", severity="warning")
         finished = run.finished
         self.timeline.update_state(finished=finished, following=self.follow and not finished)
-        at = self.at if self.at is not None else ("start" if finished else "end")
-        self.seek(0 if at == "start" else self.last_step if at == "end" else int(at))
+        if loaded is None:
+            self.seek(self._first_step(run))
+        else:
+            self._show(loaded)
+
+    def _first_step(self, run: RecordedRun) -> int:
+        at = self.at if self.at is not None else ("start" if run.finished else "end")
+        return 0 if at == "start" else self.last_step if at == "end" else int(at)
 
     def drain(self) -> None:
         """Timer: finish painting, and (following) index what the recorder appended since."""
@@ -185,27 +216,40 @@ class ReplayScreen(EpisodeScreen):
         catch-up read of only what the panels can show (:meth:`RecordedRun.catch_up`)."""
         if self.run is None or self.index is None:
             return
+        self._show(self._load(step, self.workbench))
+
+    def _load(self, step: int, workbench: Workbench) -> Loaded:
+        """Bring the panels' models to the state after ``step`` (nothing painted: the workbench need not
+        be mounted yet); returns what the status bar must see."""
+        assert self.run is not None and self.index is not None
         step = max(0, min(step, self.last_step))
         target = self.ends[step] if self.ends else 0
         if self.shown <= target and target - self.shown <= INCREMENTAL_EVENTS:
             batch = self.index.range(self.shown, target)
+            loaded = Loaded(reset=False, status=batch)
         else:
-            self.workbench.reset()
-            self.status_bar.reset()
+            workbench.reset()
             catch = self.run.catch_up(step, self.settings.reasoning_steps)
             for event in catch.editor:
-                self.workbench.editor.apply(event)
-            for event in catch.status:
-                self.status_bar.apply(event)
+                workbench.editor.apply(event)
             batch = catch.events
-        for event in batch:
-            self.status_bar.apply(event)
+            loaded = Loaded(reset=True, status=[*catch.status, *batch])
+        workbench.apply(batch)
         if batch:
             self._last_time = batch[-1].time
         self.shown = target
         self.position = step
-        self._more = self.workbench.feed(batch)
-        self.status_bar.refresh_status(self.now())
+        return loaded
+
+    def _show(self, loaded: Loaded) -> None:
+        """Paint what :meth:`_load` read."""
+        bar = self.status_bar
+        if loaded.reset:
+            bar.reset()
+        for event in loaded.status:
+            bar.apply(event)
+        self._more = self.workbench.flush()
+        bar.refresh_status(self.now())
         self._sync_timeline()
 
     def _sync_timeline(self) -> None:

@@ -186,7 +186,21 @@ class ReasoningPanel(Panel):
         self.flush()
 
     def compose(self):  # noqa: ANN201
-        yield VerticalScroll(id="reasoning-scroll")
+        # Filled before it is mounted (a replay that opens at once), the panel brings its cards with it:
+        # mounted after the screen's first layout they cost a second layout and paint of the screen.
+        yield VerticalScroll(*self._first_children(), id="reasoning-scroll")
+
+    def _first_children(self) -> list[Static]:
+        steps = sorted(self._notes)
+        if not steps:
+            return []
+        self._oldest = steps[max(len(steps) - FIRST_CARDS, 0)]
+        shown_from = bisect_left(steps, self._oldest)
+        variables = self.app.theme_variables
+        children: list[Static] = [StepCard(self._notes[step], variables) for step in steps[shown_from:]]
+        if shown_from:
+            children.insert(0, Static(_earlier(shown_from), id="reasoning-earlier"))
+        return children
 
     @property
     def notes(self) -> list[StepNote]:
@@ -336,8 +350,13 @@ class ReasoningPanel(Panel):
             if line is not None:
                 line.remove()
             return
-        text = f"▲ {count} earlier step{'s' if count != 1 else ''} · scroll up to show them"
+        text = _earlier(count)
         if isinstance(line, Static):
-            line.update(text)
+            if line.content != text:
+                line.update(text)
         else:
             scroll.mount(Static(text, id="reasoning-earlier"), before=0)
+
+
+def _earlier(count: int) -> str:
+    return f"▲ {count} earlier step{'s' if count != 1 else ''} · scroll up to show them"

@@ -116,6 +116,9 @@ class ShellPanel(Panel):
         self._scrolled_to = 0.0
         self._following = True
         self._last_write = 0.0
+        self._empty = True
+        """Nothing written since the last reset: the next flush writes the whole backlog in one call (a
+        replay's jump fills the panel at once; in batches, each batch cost the screen a layout)."""
         self.highlighter = ShellHighlighter()
         self.command = ""
         """The step and command whose output the panel is showing (its subtitle: visible however long
@@ -182,6 +185,7 @@ class ShellPanel(Panel):
         self._had_output = False
         self.lines_received = 0
         self._scrolled_to = 0.0
+        self._empty = True
         self.command = ""
         if self.is_mounted:
             self.log_widget.clear()
@@ -245,17 +249,19 @@ class ShellPanel(Panel):
         if not self._backlog and not self._skipped:
             return False
         now = time.monotonic()
-        if self._backlog_lines > WRITE_BATCH and now - self._last_write < FLOOD_WRITE_INTERVAL:
+        limit = max(self._backlog_lines + 2, WRITE_BATCH) if self._empty else WRITE_BATCH
+        if self._backlog_lines > limit and now - self._last_write < FLOOD_WRITE_INTERVAL:
             return True  # a flood: let this tick go to keys and painting
         self._last_write = now
+        self._empty = False
         log = self.log_widget
         batch: list[str] = []
         if self._skipped:
             batch.append(f"[… {self._skipped:,} lines scrolled past unseen …]")
             self._skipped = 0
-        while self._backlog and len(batch) < WRITE_BATCH:
+        while self._backlog and len(batch) < limit:
             text, n = self._backlog.popleft()
-            room = WRITE_BATCH - len(batch)
+            room = limit - len(batch)
             if n > room:  # write part of a big chunk now, the rest next tick
                 head, _sep, rest = _split_after(text, room)
                 self._backlog.appendleft((rest, n - room))

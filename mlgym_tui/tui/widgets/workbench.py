@@ -148,6 +148,12 @@ class Workbench(Container):
 
     def feed(self, events: Iterable[Event]) -> bool:
         """Apply a batch and repaint; True when a panel still has work for the next tick."""
+        self.apply(events)
+        return self.flush()
+
+    def apply(self, events: Iterable[Event]) -> None:
+        """Apply a batch to the panels' models only: before the workbench is mounted (a replay that
+        opens at once) the panels then compose with what they hold."""
         panels = self.panels
         n = 0
         for event in events:
@@ -155,7 +161,6 @@ class Workbench(Container):
                 panel.apply(event)
             n += 1
         self.events_applied += n
-        return self.flush()
 
     def flush(self) -> bool:
         more = False
