@@ -109,9 +109,9 @@ class EditorModel:
 RowSource = Callable[[int, int], list[Text]]
 """Rows ``start``..``stop`` of the window, highlighted."""
 BLOCK = 24
-"""Rows highlighted together, when first shown: about what a panel shows (lexing a 1,000-line window at
-once took ~0.5 s; a block of 100 Python lines takes ~33 ms, of 40 ~13 ms, of 24 ~8 ms; a replay's first
-render pays for one or two)."""
+"""Most rows highlighted together, from the first one shown: a panel's height and some (lexing a
+1,000-line window at once took ~0.5 s; 100 Python lines take ~33 ms, 24 ~8 ms; a replay's first render
+pays for one block)."""
 
 LEXERS = {".py": "python", ".sh": "bash", ".md": "markdown", ".toml": "toml", ".yaml": "yaml", ".yml": "yaml",
           ".json": "json", ".txt": "text", ".csv": "text", ".cfg": "ini", ".ini": "ini", ".c": "c", ".cpp": "cpp"}
@@ -152,9 +152,12 @@ class CodeView(ScrollView, can_focus=True):
         self.refresh()
 
     def row(self, n: int) -> Text:
+        """Row ``n``, highlighted with the rows after it that are not yet (painting goes top down, so the
+        first row on screen brings the rest of the panel's rows with it: one block per view)."""
         if n not in self._rows:
-            start = n - n % BLOCK
-            for i, text in enumerate(self._source(start, min(start + BLOCK, self._count)), start=start):
+            stop = min(n + BLOCK, self._count)
+            stop = next((i for i in range(n + 1, stop) if i in self._rows), stop)
+            for i, text in enumerate(self._source(n, stop), start=n):
                 self._rows[i] = text
         return self._rows[n]
 

@@ -56,26 +56,27 @@ class Timeline(Widget):
         s = self.state
         v = self.app.theme_variables
         width = self._bar_width()
-        cells = ["─"] * width
-        styles = [theme_style(v, "foreground-muted", "foreground")] * width
+        muted, done = theme_style(v, "foreground-muted", "foreground"), theme_style(v, "primary")
+        marks = {"◆": theme_style(v, "success", bold=True), "✖": theme_style(v, "error", bold=True),
+                 "●": theme_style(v, "accent", bold=True)}
 
         def cell(step: int) -> int:
             return 0 if s.last <= 0 else round(step / s.last * (width - 1))
 
-        for step in s.validations:
-            i = cell(step)
-            cells[i], styles[i] = "◆", theme_style(v, "success", bold=True)
-        for step in s.errors:
-            i = cell(step)
-            cells[i], styles[i] = "✖", theme_style(v, "error", bold=True)
         pos = cell(s.position)
-        for i in range(pos):
-            if cells[i] == "─":
-                cells[i], styles[i] = "━", theme_style(v, "primary")
-        cells[pos], styles[pos] = "●", theme_style(v, "accent", bold=True)
+        cells = ["━"] * pos + ["─"] * (width - pos)
+        for step in s.validations:
+            cells[cell(step)] = "◆"
+        for step in s.errors:
+            cells[cell(step)] = "✖"
+        cells[pos] = "●"
         text = Text(" ", no_wrap=True, overflow="ellipsis")
-        for ch, st in zip(cells, styles, strict=True):
-            text.append(ch, style=st)
+        start = 0
+        for i in range(1, width + 1):  # one span per run of equal cells (a span per cell cost ~5 ms a paint)
+            if i == width or cells[i] != cells[start]:
+                ch = cells[start]
+                text.append(ch * (i - start), style=marks.get(ch) or (done if ch == "━" else muted))
+                start = i
         text.append("\n ")
         state = "▶ playing" if s.playing else "‖ paused"
         text.append(f"step {s.position}/{s.last}", style=theme_style(v, "primary", bold=True))
