@@ -84,6 +84,28 @@ async def test_imported_run_replays_with_editor_outcomes_and_markers(settings: W
         assert "$0.3838" in screen.status_bar.render_status(0).plain
 
 
+async def test_a_replay_opened_at_an_edit_shows_the_edited_lines(settings: WorkbenchSettings,
+                                                                fmnist_run: Path) -> None:
+    """Opened at step 6 (``edit 27:29`` of a 131-line file), the first render shows the edit, as stepping
+    there does: the editor was filled before its first layout, when it had no height to scroll by."""
+    app = make_app(settings, Start("replay", path=fmnist_run, at=6))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await wait_for(pilot, lambda: screen.loaded, what="the trajectory")
+        await pilot.pause()
+        editor = screen.workbench.editor
+        view = editor.query_one("#code-view")
+        first_marked = min(editor.model.marked) - editor.model.first  # row of line 27
+        assert editor.model.marked and 27 in editor.model.marked
+        assert view.scroll_y <= first_marked < view.scroll_y + view.size.height, (view.scroll_y, view.size)
+        shown_first = view.scroll_y
+        screen.seek(5)
+        screen.seek(6)  # stepping there again scrolls to the same place
+        await pilot.pause()
+        assert view.scroll_y == shown_first
+
+
 async def test_every_edit_of_a_run_is_marked_in_the_editor(settings: WorkbenchSettings, tmp_path: Path) -> None:
     folder = write_imported(read_traj(DILEMMA), tmp_path / "imported")
     app = make_app(settings, Start("replay", path=folder))

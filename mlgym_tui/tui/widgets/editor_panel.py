@@ -139,6 +139,8 @@ class CodeView(ScrollView, can_focus=True):
         self._source: RowSource = lambda _a, _b: [Text("No file open yet.", style="italic", end="")]
         self._rows: dict[int, Text] = {}
         self._strips: dict[int, Strip] = {}
+        self._focus_row: int | None = None
+        """The row to bring into view once the view has a height (shown before its first layout)."""
 
     def show(self, count: int, source: RowSource, width: int, focus_row: int | None = None) -> None:
         """Show ``count`` rows from ``source``; scroll so ``focus_row`` (an edit) is in view, else to the top."""
@@ -147,9 +149,26 @@ class CodeView(ScrollView, can_focus=True):
         self._rows.clear()
         self._strips.clear()
         self.virtual_size = Size(width, count)
-        target = 0 if focus_row is None else max(focus_row - self.size.height // 3, 0)
-        self.scroll_to(0, target, animate=False, immediate=True)
+        self._focus_row = focus_row
+        self._scroll_to_focus()
+        if self._focus_row is not None:  # not laid out yet for this size: once it is
+            self.call_after_refresh(self._scroll_to_focus)
         self.refresh()
+
+    def _scroll_to_focus(self) -> None:
+        """Scroll to the focus row, and forget it once there. Before the view is laid out (a replay's
+        first render fills the panels before that) or for a new virtual size not yet applied, the scroll
+        is clamped short: the row is kept for the resize or refresh that follows."""
+        row = self._focus_row
+        target = 0 if row is None else max(row - self.size.height // 3, 0)
+        self.scroll_to(0, target, animate=False, immediate=True)
+        reachable = min(target, max(self.virtual_size.height - self.size.height, 0))
+        if row is None or (self.size.height and self.scroll_y == reachable):
+            self._focus_row = None
+
+    def on_resize(self) -> None:
+        if self._focus_row is not None:
+            self._scroll_to_focus()
 
     def row(self, n: int) -> Text:
         """Row ``n``, highlighted with the rows after it that are not yet (painting goes top down, so the
