@@ -194,7 +194,7 @@ class ReasoningPanel(Panel):
         steps = sorted(self._notes)
         if not steps:
             return []
-        self._oldest = steps[max(len(steps) - FIRST_CARDS, 0)]
+        self._oldest = _first_card(steps)
         shown_from = bisect_left(steps, self._oldest)
         variables = self.app.theme_variables
         children: list[Static] = [StepCard(self._notes[step], variables) for step in steps[shown_from:]]
@@ -313,7 +313,7 @@ class ReasoningPanel(Panel):
         steps = sorted(self._notes)
         cards = self._cards()
         if self._oldest is None or not cards:
-            self._oldest = steps[max(len(steps) - FIRST_CARDS, 0)] if steps else None
+            self._oldest = _first_card(steps) if steps else None
         shown_from = len(steps) if self._oldest is None else bisect_left(steps, self._oldest)
         wanted = steps[shown_from:]
         for step, card in cards.items():
@@ -360,3 +360,8 @@ class ReasoningPanel(Panel):
 
 def _earlier(count: int) -> str:
     return f"▲ {count} earlier step{'s' if count != 1 else ''} · scroll up to show them"
+
+
+def _first_card(steps: list[int]) -> int:
+    """The oldest step with a card when the panel is filled at once (``steps`` sorted, not empty)."""
+    return steps[max(len(steps) - FIRST_CARDS, 0)]

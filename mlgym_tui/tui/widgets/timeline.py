@@ -4,6 +4,7 @@ and whether it is playing or following a run that is still being written. Click 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from rich.text import Text
 from textual import events
@@ -71,12 +72,8 @@ class Timeline(Widget):
             cells[cell(step)] = "✖"
         cells[pos] = "●"
         text = Text(" ", no_wrap=True, overflow="ellipsis")
-        start = 0
-        for i in range(1, width + 1):  # one span per run of equal cells (a span per cell cost ~5 ms a paint)
-            if i == width or cells[i] != cells[start]:
-                ch = cells[start]
-                text.append(ch * (i - start), style=marks.get(ch) or (done if ch == "━" else muted))
-                start = i
+        for ch, run in groupby(cells):  # one span per run of equal cells (a span per cell cost ~5 ms a paint)
+            text.append(ch * len(list(run)), style=marks.get(ch) or (done if ch == "━" else muted))
         text.append("\n ")
         state = "▶ playing" if s.playing else "‖ paused"
         text.append(f"step {s.position}/{s.last}", style=theme_style(v, "primary", bold=True))
